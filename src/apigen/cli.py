@@ -1,0 +1,179 @@
+"""The ``apigen`` command line: Click only, over :mod:`apigen.generate` and friends.
+
+Nothing heavy is imported at module level so that ``apigen --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from apigen import __version__, options
+from apigen.errors import ApigenError, UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _report(exc: ApigenError) -> None:
+    click.secho(f"error: {exc.message}", fg="red", err=True)
+    sys.exit(exc.exit_code)
+
+
+def _answer_options(func: F) -> F:
+    """Add one flag per question in :data:`apigen.options.QUESTIONS`."""
+    for question in reversed(options.QUESTIONS.values()):
+        if question.is_bool:
+            flag = f"--{question.name}/--no-{question.name}"
+            decorator = click.option(flag, default=None, help=f"{question.help}.")
+        else:
+            default = "the framework's own" if question.name == "orm" else question.default
+            decorator = click.option(
+                f"--{question.name}",
+                type=click.Choice([str(c) for c in question.choices], case_sensitive=False),
+                default=None,
+                help=f"{question.help} [default: {default}]",
+            )
+        func = decorator(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="apigen")
+def main() -> None:
+    """Generate Django REST Framework or Flask-RESTful API services and keep them up to date."""
+
+
+@main.command()
+@click.argument("name")
+@click.option(
+    "--dir",
+    "destination",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Directory to create (default: ./NAME). It must not exist or must be empty.",
+)
+@_answer_options
+@click.option(
+    "--defaults",
+    "--no-input",
+    "no_input",
+    is_flag=True,
+    help="Ask nothing: every answer not given as a flag takes its default.",
+)
+def new(name: str, destination: Path | None, no_input: bool, **given: str | bool | None) -> None:
+    """Create the API service NAME.
+
+    Answers not given as flags are asked on a terminal; without a terminal, or with
+    --defaults, they take their defaults.
+    """
+    from apigen.generate import generate, next_steps  # noqa: PLC0415
+
+    try:
+        options.validate_name(name)
+        if not no_input and sys.stdin.isatty():
+            given = _prompt(given)
+        project = generate(name, given, destination)
+    except ApigenError as exc:
+        _report(exc)
+    click.echo(next_steps(project))
+
+
+def _prompt(given: dict[str, str | bool | None]) -> dict[str, str | bool | None]:
+    answers: dict[str, str | bool | None] = dict(given)
+    for name, question in options.QUESTIONS.items():
+        if answers.get(name) is not None:
+            continue
+        default = options.default_for(name, answers)  # type: ignore[arg-type]
+        if name == "orm":
+            framework = options.FRAMEWORKS[str(answers["framework"])]
+            if len(framework.orms) == 1:
+                answers[name] = framework.default_orm
+                continue
+            choices: tuple[str, ...] = framework.orms
+        elif question.is_bool:
+            answers[name] = click.confirm(question.help, default=bool(default))
+            continue
+        else:
+            choices = tuple(str(c) for c in question.choices)
+        answers[name] = str(
+            click.prompt(
+                question.help, type=click.Choice(choices, case_sensitive=False), default=default
+            )
+        )
+    return answers
+
+
+def _multi(question: str) -> Callable[[F], F]:
+    choices = [str(c).lower() for c in options.QUESTIONS[question].choices]
+    return click.option(
+        f"--{question}",
+        multiple=True,
+        type=click.Choice(choices, case_sensitive=False),
+        help=f"Only these {question} values (repeatable; default: all).",
+    )
+
+
+@main.command()
+@click.option(
+    "--template",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="A template root holding copier.yml (default: apigen's own), e.g. a fork's checkout.",
+)
+@_multi("framework")
+@_multi("auth")
+@_multi("database")
+@_multi("redis")
+@click.option(
+    "--covering",
+    is_flag=True,
+    help="Only a covering subset: every option value with every framework at least once.",
+)
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Parallel runs.")
+@click.option("--junit", type=click.Path(path_type=Path, dir_okay=False), help="JUnit XML file.")
+@click.option("--keep", is_flag=True, help="Keep the generated projects and their logs.")
+@click.option("--python", "python", default=None, help="Python the projects run on (for uv).")
+def smoke(
+    template: Path | None,
+    framework: tuple[str, ...],
+    auth: tuple[str, ...],
+    database: tuple[str, ...],
+    redis: tuple[str, ...],
+    covering: bool,
+    jobs: int | None,
+    junit: Path | None,
+    keep: bool,
+    python: str | None,
+) -> None:
+    """Generate, install, lint, test and serve every selected combination.
+
+    Each combination is rendered into a temporary directory, installed with uv (one shared
+    cache, one environment per distinct set of dependencies), linted, tested against the real
+    PostgreSQL, MySQL and Redis on 127.0.0.1, then served by gunicorn and checked over HTTP.
+    Exits non-zero if any combination fails, naming it, the step and the tail of its output.
+    """
+    from apigen import smoke as smoke_  # noqa: PLC0415
+    from apigen.runner import run_all  # noqa: PLC0415
+
+    filters = {"framework": framework, "auth": auth, "database": database, "redis": redis}
+    chosen = smoke_.select(filters, covering=covering)
+    if not chosen:
+        _report(UsageError("no supported combination matches those options"))
+    ok = run_all(
+        chosen,
+        template=template,
+        jobs=jobs,
+        junit=junit,
+        keep=keep,
+        python=python,
+        echo=click.echo,
+    )
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

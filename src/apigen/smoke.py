@@ -1,0 +1,571 @@
+"""Render, install, lint, test and serve generated projects: ``apigen smoke`` and the slow tests.
+
+Each combination of answers goes through the same steps, in its own temporary directory:
+
+``render``  apigen renders the project (the same code path as ``apigen new``).
+``install`` ``uv sync`` into an environment shared by every combination whose dependencies are
+            equal (keyed by a hash of the dependency tables), with one uv cache for all.
+``lint``    ``ruff check``, ``ruff format --check`` and ``mypy``.
+``test``    the project's own test suite, against the real database and Redis it was made for.
+``serve``   migrations, a user, gunicorn on a free 127.0.0.1 port, and live requests: ``/health``,
+            ``/ready`` and the whole items lifecycle with the chosen auth scheme.
+
+Servers: PostgreSQL, MySQL/MariaDB and Redis are expected on 127.0.0.1 at their usual ports
+(overridable with ``APIGEN_POSTGRES_URL``, ``APIGEN_MYSQL_URL`` and ``APIGEN_REDIS_URL``); each
+combination gets its own database, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tomllib
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from apigen import options
+
+STEPS = ("render", "install", "lint", "test", "serve")
+TAIL_LINES = 30
+
+POSTGRES_URL = os.environ.get("APIGEN_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+MYSQL_URL = os.environ.get("APIGEN_MYSQL_URL", "mysql://root@127.0.0.1:3306")
+REDIS_URL = os.environ.get("APIGEN_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+USERNAME = "alice"
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - a throwaway user of a throwaway service
+
+_MIGRATE = {
+    "drf": ("python", "manage.py", "migrate", "--noinput"),
+    "flask-restful": ("flask", "--app", "{package}", "db", "upgrade"),
+}
+_CREATE_USER = {
+    "drf": (
+        "python",
+        "manage.py",
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        USERNAME,
+        "--email",
+        f"{USERNAME}@example.com",
+    ),
+    "flask-restful": (
+        *("flask", "--app", "{package}", "create-user", USERNAME),
+        *("--password", PASSWORD),
+    ),
+}
+_WSGI = {"drf": "{package}.wsgi:application", "flask-restful": "{package}:create_app()"}
+_LINT = (("ruff", "check", "."), ("ruff", "format", "--check", "."), ("mypy", "."))
+
+
+class StepFailedError(Exception):
+    """A step failed; ``output`` holds what its commands printed."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
+
+
+@dataclass(frozen=True)
+class Combination:
+    """One set of answers to smoke."""
+
+    answers: options.Answers
+
+    @property
+    def id(self) -> str:
+        """A readable identifier such as ``drf-jwt-postgresql-redis``."""
+        a = self.answers
+        return "-".join(
+            (
+                str(a["framework"]),
+                str(a["auth"]),
+                str(a["database"]),
+                "redis" if a["redis"] else "noredis",
+            )
+        )
+
+    @property
+    def package(self) -> str:
+        """The package name the smoke project gets."""
+        return "smoke_" + self.id.replace("-", "_")
+
+
+@dataclass
+class StepResult:
+    """How one step went."""
+
+    name: str
+    ok: bool
+    seconds: float
+    message: str = ""
+    output: str = ""
+
+
+@dataclass
+class Result:
+    """How one combination went, step by step."""
+
+    combination: Combination
+    steps: list[StepResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every step ran and passed."""
+        return len(self.steps) == len(STEPS) and all(s.ok for s in self.steps)
+
+    @property
+    def failed_step(self) -> StepResult | None:
+        """The step that failed, if one did."""
+        return next((s for s in self.steps if not s.ok), None)
+
+    @property
+    def seconds(self) -> float:
+        """The combination's wall time."""
+        return sum(s.seconds for s in self.steps)
+
+
+def select(**filters: tuple[str, ...] | None) -> list[Combination]:
+    """Every supported combination, narrowed by the values given per question."""
+    chosen = []
+    for answers in options.combinations():
+        if all(
+            not values or str(answers[name]).lower() in values for name, values in filters.items()
+        ):
+            chosen.append(Combination(answers))
+    return chosen
+
+
+def covering_subset() -> list[Combination]:
+    """A small set that holds every value of every option, paired with every framework.
+
+    Within a framework, auth walks its values while database and Redis cycle beside it, so
+    each framework x option-value pair appears at least once.
+    """
+    chosen = []
+    auths = options.QUESTIONS["auth"].choices
+    databases = options.QUESTIONS["database"].choices
+    for framework in options.FRAMEWORKS:
+        for i, auth in enumerate(auths):
+            answers: dict[str, str | bool | None] = {
+                "framework": framework,
+                "auth": auth,
+                "database": databases[i % len(databases)],
+                "redis": i % 2 == 1,
+            }
+            chosen.append(Combination(options.complete(answers)))
+    return chosen
+
+
+# -- environments ---------------------------------------------------------------------------
+
+
+class Environments:
+    """Virtual environments shared by projects whose dependency tables are equal."""
+
+    def __init__(self, root: Path, python: str | None = None) -> None:
+        self.root = root
+        self.python = python
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def key(self, project: Path) -> str:
+        """A hash of what decides the environment's contents."""
+        data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+        relevant = {
+            "requires-python": data["project"].get("requires-python"),
+            "dependencies": sorted(data["project"].get("dependencies", [])),
+            "groups": data.get("dependency-groups", {}),
+            "python": self.python or sys.version.split()[0],
+        }
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+    def prepare(self, project: Path, run: Callable[..., str]) -> Path:
+        """The environment for ``project``, installed on first use."""
+        key = self.key(project)
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        venv = self.root / key
+        with lock:
+            if not (venv / ".apigen-ready").exists():
+                shutil.rmtree(venv, ignore_errors=True)
+                command = ["uv", "sync", "--quiet", "--no-install-project"]
+                if self.python:
+                    command += ["--python", self.python]
+                run(command, env={"UV_PROJECT_ENVIRONMENT": str(venv)}, timeout=900)
+                (venv / ".apigen-ready").touch()
+        return venv
+
+
+# -- one combination ------------------------------------------------------------------------
+
+
+class Runner:
+    """Runs the steps of one combination in its own directory."""
+
+    def __init__(
+        self,
+        combination: Combination,
+        workdir: Path,
+        environments: Environments,
+        template: Path | None = None,
+    ) -> None:
+        self.combination = combination
+        self.workdir = workdir
+        self.environments = environments
+        self.template = template
+        self.project = workdir / combination.id
+        self.venv: Path | None = None
+        self.database_url = ""
+        self.log: list[str] = []
+        self.env: dict[str, str] = {}
+
+    # The steps -----------------------------------------------------------------------------
+
+    def render(self) -> None:
+        """Render the project with apigen itself."""
+        from apigen.generate import generate  # noqa: PLC0415 - imports copier
+
+        answers = {**self.combination.answers, "docker": True, "ci": "github"}
+        generate(self.combination.id, answers, self.project, template=self.template)
+        with (self.project / ".copier-answers.yml").open(encoding="utf-8") as answers_file:
+            self.log.append(answers_file.read())
+
+    def install(self) -> None:
+        """Install its dependencies into the shared environment."""
+        self.venv = self.environments.prepare(self.project, self.run)
+
+    def lint(self) -> None:
+        """Run its linters and type checker."""
+        for command in _LINT:
+            self.run(command)
+
+    def test(self) -> None:
+        """Run its own test suite."""
+        self.run(("pytest", "-q", "-p", "no:cacheprovider"), timeout=900)
+
+    def serve(self) -> None:
+        """Migrate, add a user, serve it under gunicorn and talk to it."""
+        framework = str(self.combination.answers["framework"])
+        package = self.package
+        env = {"ENVIRONMENT": "production", "SECRET_KEY": secrets.token_urlsafe(50)}
+        self.run([a.format(package=package) for a in _MIGRATE[framework]], env=env)
+        if self.combination.answers["auth"] != "none":
+            self.run(
+                [a.format(package=package) for a in _CREATE_USER[framework]],
+                env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+            )
+        with self.server(env) as base_url:
+            live_check(base_url, str(self.combination.answers["auth"]))
+
+    # Helpers -------------------------------------------------------------------------------
+
+    @property
+    def package(self) -> str:
+        """The generated project's package name."""
+        return options.package_name_for(self.combination.id)
+
+    def run(
+        self,
+        command: tuple[str, ...] | list[str],
+        env: Mapping[str, str] | None = None,
+        timeout: float = 600,
+    ) -> str:
+        """Run a command in the project with its environment; raise on failure."""
+        full_env = {**os.environ, **self.env, **(env or {})}
+        if self.venv is not None:
+            full_env["VIRTUAL_ENV"] = str(self.venv)
+            full_env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{full_env['PATH']}"
+        full_env.pop("PYTHONPATH", None)
+        shown = " ".join(command)
+        try:
+            result = subprocess.run(
+                list(command),
+                cwd=self.project,
+                env=full_env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise StepFailedError(f"`{shown}` timed out after {timeout:.0f} s") from exc
+        except FileNotFoundError as exc:
+            raise StepFailedError(f"`{shown}`: {command[0]} is not installed") from exc
+        output = f"$ {shown}\n{result.stdout}{result.stderr}"
+        self.log.append(output)
+        if result.returncode:
+            raise StepFailedError(f"`{shown}` exited with {result.returncode}", output)
+        return output
+
+    @contextlib.contextmanager
+    def server(self, env: Mapping[str, str]) -> Iterator[str]:
+        """A gunicorn serving the project on a free 127.0.0.1 port, stopped on exit."""
+        port = free_port()
+        framework = str(self.combination.answers["framework"])
+        command = [
+            str(self.venv / "bin" / "gunicorn") if self.venv else "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--no-control-socket",
+            _WSGI[framework].format(package=self.package),
+        ]
+        full_env = {**os.environ, **self.env, **env}
+        log_path = self.workdir / f"{self.combination.id}.gunicorn.log"
+        with log_path.open("w+", encoding="utf-8") as log:
+            process = subprocess.Popen(
+                command, cwd=self.project, env=full_env, stdout=log, stderr=subprocess.STDOUT
+            )
+            base_url = f"http://127.0.0.1:{port}"
+            try:
+                wait_until_up(base_url, process)
+                yield base_url
+            except StepFailedError as exc:
+                log.seek(0)
+                exc.output = f"{exc.output}\n--- gunicorn ---\n{log.read()}".strip()
+                raise
+            finally:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+    @contextlib.contextmanager
+    def database(self) -> Iterator[None]:
+        """Point DATABASE_URL (and REDIS_URL) at this combination's own database."""
+        answers = self.combination.answers
+        name = f"apigen_{secrets.token_hex(4)}"
+        database = str(answers["database"])
+        if answers["redis"]:
+            self.env["REDIS_URL"] = REDIS_URL
+        if database == "sqlite":
+            self.env["DATABASE_URL"] = f"sqlite:///{self.project / 'db.sqlite3'}"
+            yield
+            return
+        server = POSTGRES_URL if database == "postgresql" else MYSQL_URL
+        self.env["DATABASE_URL"] = f"{server}/{name}"
+        self.admin_sql(database, f"CREATE DATABASE {name}")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(StepFailedError):
+                self.admin_sql(database, f"DROP DATABASE IF EXISTS {name}")
+                # Test databases the project's own suite may have left behind.
+                self.admin_sql(database, f"DROP DATABASE IF EXISTS test_{name}")
+
+    def admin_sql(self, database: str, statement: str) -> None:
+        """Run one statement on the server with the project's own driver."""
+        if database == "postgresql":
+            code = (
+                "import psycopg, sys\n"
+                "with psycopg.connect(sys.argv[1] + '/postgres', autocommit=True) as c:\n"
+                "    c.execute(sys.argv[2])\n"
+            )
+            self.run(("python", "-c", code, POSTGRES_URL, statement))
+        else:
+            host, _, port = MYSQL_URL.rsplit("@", 1)[1].partition(":")
+            user = MYSQL_URL.split("://", 1)[1].split("@", 1)[0]
+            code = (
+                "import pymysql, sys\n"
+                "c = pymysql.connect(host=sys.argv[1], port=int(sys.argv[2]), user=sys.argv[3])\n"
+                "c.cursor().execute(sys.argv[4])\n"
+                "c.close()\n"
+            )
+            self.run(("python", "-c", code, host, port or "3306", user, statement))
+
+
+def run_combination(
+    combination: Combination,
+    workdir: Path,
+    environments: Environments,
+    *,
+    template: Path | None = None,
+    on_step: Callable[[Combination, str], None] | None = None,
+) -> Result:
+    """Run every step of one combination, stopping at the first failure."""
+    runner = Runner(combination, workdir, environments, template)
+    result = Result(combination)
+    database_context: contextlib.AbstractContextManager[None] | None = None
+    try:
+        for step in STEPS:
+            if on_step:
+                on_step(combination, step)
+            started = time.perf_counter()
+            try:
+                if step == "test" and database_context is None:
+                    database_context = runner.database()
+                    database_context.__enter__()
+                getattr(runner, step)()
+            except StepFailedError as exc:
+                result.steps.append(
+                    StepResult(step, False, time.perf_counter() - started, str(exc), exc.output)
+                )
+                break
+            except Exception as exc:  # a failing step is a result, not a crash
+                result.steps.append(
+                    StepResult(step, False, time.perf_counter() - started, repr(exc), "")
+                )
+                break
+            result.steps.append(StepResult(step, True, time.perf_counter() - started))
+    finally:
+        if database_context is not None:
+            database_context.__exit__(None, None, None)
+    return result
+
+
+# -- HTTP -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(base_url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Wait for ``/health`` to answer, failing early if the server exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StepFailedError(f"gunicorn exited with {process.returncode} before answering")
+        with contextlib.suppress(OSError):
+            if request(base_url, "GET", "/health").status == 200:
+                return
+        time.sleep(0.2)
+    raise StepFailedError(f"gunicorn did not answer /health within {timeout:.0f} s")
+
+
+@dataclass
+class Response:
+    """An HTTP answer, read whole."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body as JSON."""
+        return json.loads(self.body)
+
+
+def request(
+    base_url: str,
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """One request over real HTTP, as a client behind the TLS-terminating proxy would send it."""
+    data = None if body is None else json.dumps(body).encode()
+    all_headers = {"Accept": "application/json", "X-Forwarded-Proto": "https", **(headers or {})}
+    if data is not None:
+        all_headers["Content-Type"] = "application/json"
+    req = urllib.request.Request(  # noqa: S310 - always http://127.0.0.1
+        base_url + path, data=data, method=method, headers=all_headers
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30) as answer:  # noqa: S310
+            return Response(answer.status, dict(answer.headers.items()), answer.read())
+    except urllib.error.HTTPError as answer:
+        return Response(answer.code, dict(answer.headers.items()), answer.read())
+
+
+def _expect(answer: Response, status: int, what: str) -> Response:
+    if answer.status != status:
+        raise StepFailedError(
+            f"{what}: expected {status}, got {answer.status}",
+            answer.body.decode(errors="replace")[:2000],
+        )
+    return answer
+
+
+def sign_in(base_url: str, auth: str) -> dict[str, str]:
+    """The headers that make a request come from the smoke user."""
+    credentials = {"username": USERNAME, "password": PASSWORD}
+    if auth == "basic":
+        import base64  # noqa: PLC0415
+
+        token = base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
+        return {"Authorization": f"Basic {token}"}
+    if auth == "token":
+        answer = _expect(
+            request(base_url, "POST", "/api/v1/auth/token", credentials), 200, "token login"
+        )
+        return {"Authorization": f"Token {answer.json()['token']}"}
+    if auth == "jwt":
+        answer = _expect(
+            request(base_url, "POST", "/api/v1/auth/token", credentials), 200, "JWT login"
+        )
+        return {"Authorization": f"Bearer {answer.json()['access']}"}
+    if auth == "session":
+        answer = _expect(
+            request(base_url, "POST", "/api/v1/auth/login", credentials), 200, "session login"
+        )
+        cookies = [
+            value.split(";", 1)[0]
+            for key, value in answer.headers.items()
+            if key.lower() == "set-cookie"
+        ]
+        cookie = "; ".join(cookies) or answer.headers.get("Set-Cookie", "").split(";", 1)[0]
+        return {"Cookie": cookie, "X-CSRFToken": answer.json()["csrf_token"]}
+    return {}
+
+
+def live_check(base_url: str, auth: str) -> None:
+    """The live part of a smoke run: probes, then one item through its whole lifecycle."""
+    health = _expect(request(base_url, "GET", "/health"), 200, "GET /health")
+    if health.json() != {"status": "ok"}:
+        raise StepFailedError(f"GET /health answered {health.json()!r}")
+    ready = _expect(request(base_url, "GET", "/ready"), 200, "GET /ready").json()
+    if ready.get("status") != "ok" or not ready.get("checks"):
+        raise StepFailedError(f"GET /ready answered {ready!r}")
+    _expect(request(base_url, "GET", "/api/schema/"), 200, "GET /api/schema/")
+    headers = sign_in(base_url, auth)
+    item = {"name": "Widget", "price": "9.99"}
+    created = _expect(
+        request(base_url, "POST", "/api/v1/items/", item, headers), 201, "POST /api/v1/items/"
+    )
+    location = created.headers.get("Location", "")
+    if not location.endswith("/"):
+        raise StepFailedError(f"POST /api/v1/items/ gave Location {location!r}")
+    path = "/api/v1/items/{}/".format(created.json()["id"])
+    listing = _expect(request(base_url, "GET", "/api/v1/items/"), 200, "GET /api/v1/items/")
+    if listing.json().get("count") != 1:
+        raise StepFailedError(f"GET /api/v1/items/ answered {listing.json()!r}")
+    _expect(request(base_url, "GET", path), 200, f"GET {path}")
+    _expect(request(base_url, "PATCH", path, {"price": "1.50"}, headers), 200, f"PATCH {path}")
+    _expect(request(base_url, "DELETE", path, None, headers), 204, f"DELETE {path}")
+    _expect(request(base_url, "GET", path), 404, f"GET {path} after DELETE")
+
+
+def default_workdir() -> Path:
+    """A fresh temporary directory for a smoke run."""
+    return Path(tempfile.mkdtemp(prefix="apigen-smoke-"))
+
+
+def default_env_root() -> Path:
+    """Where shared environments are kept between runs."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache / "apigen" / "envs"
