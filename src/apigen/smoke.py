@@ -140,15 +140,16 @@ class Result:
         return sum(s.seconds for s in self.steps)
 
 
-def select(**filters: tuple[str, ...] | None) -> list[Combination]:
-    """Every supported combination, narrowed by the values given per question."""
-    chosen = []
-    for answers in options.combinations():
-        if all(
-            not values or str(answers[name]).lower() in values for name, values in filters.items()
-        ):
-            chosen.append(Combination(answers))
-    return chosen
+def select(
+    filters: Mapping[str, tuple[str, ...]] | None = None, *, covering: bool = False
+) -> list[Combination]:
+    """The supported combinations (or the covering subset), narrowed by values per question."""
+    pool = covering_subset() if covering else [Combination(a) for a in options.combinations()]
+    return [
+        c
+        for c in pool
+        if all(not v or str(c.answers[k]).lower() in v for k, v in (filters or {}).items())
+    ]
 
 
 def covering_subset() -> list[Combination]:
