@@ -74,12 +74,16 @@ def new(name: str, destination: Path | None, no_input: bool, **given: str | bool
 
     try:
         options.validate_name(name)
-        if not no_input and sys.stdin.isatty():
+        if not no_input and _is_terminal():
             given = _prompt(given)
         project = generate(name, given, destination)
     except ApigenError as exc:
         _report(exc)
     click.echo(next_steps(project))
+
+
+def _is_terminal() -> bool:
+    return sys.stdin.isatty()
 
 
 def _prompt(given: dict[str, str | bool | None]) -> dict[str, str | bool | None]:

@@ -205,12 +205,22 @@ class Environments:
         with lock:
             if not (venv / ".apigen-ready").exists():
                 shutil.rmtree(venv, ignore_errors=True)
-                command = ["uv", "sync", "--quiet", "--no-install-project"]
+                command = [uv_binary(), "sync", "--quiet", "--no-install-project"]
                 if self.python:
                     command += ["--python", self.python]
                 run(command, env={"UV_PROJECT_ENVIRONMENT": str(venv)}, timeout=900)
                 (venv / ".apigen-ready").touch()
         return venv
+
+
+def uv_binary() -> str:
+    """The uv that came with apigen (a dependency), else the one on PATH."""
+    try:
+        from uv import find_uv_bin  # noqa: PLC0415
+
+        return str(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return "uv"
 
 
 # -- one combination ------------------------------------------------------------------------

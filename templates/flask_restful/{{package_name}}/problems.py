@@ -1,0 +1,102 @@
+"""Every error as ``application/problem+json`` (RFC 9457)."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+from flask_limiter.errors import RateLimitExceeded
+from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+from .extensions import limiter
+from .json import dump_bytes
+
+PROBLEM_JSON = "application/problem+json"
+
+# Werkzeug's default descriptions are written for HTML pages; these read well in an API.
+DEFAULT_DETAILS = {
+    400: "Bad request.",
+    401: "Authentication credentials were not provided.",
+    403: "You do not have permission to perform this action.",
+    404: "Not found.",
+    406: "Could not satisfy the request Accept header.",
+    413: "Request body exceeds the limit of 1 MiB.",
+    500: "A server error occurred.",
+}
+
+
+class ValidationError(BadRequest):
+    """Invalid input: ``errors`` names every bad field with its messages."""
+
+    description = "Invalid input."
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__()
+        self.errors = errors
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **members: Any,
+) -> Response:
+    """A problem details response; ``members`` extend the standard ones."""
+    body = {
+        "type": "about:blank",
+        "title": HTTP_STATUS_CODES.get(status, "Unknown Error"),
+        "status": status,
+        "detail": detail,
+        **members,
+    }
+    return Response(dump_bytes(body), status=status, headers=headers, mimetype=PROBLEM_JSON)
+
+
+def _detail(error: HTTPException) -> str:
+    code = error.code or 500
+    if error.description and error.description != type(error).description:
+        return error.description
+    if code == 405:
+        return f'Method "{request.method}" not allowed.'
+    if code == 415:
+        return f'Unsupported media type "{request.content_type or ""}" in request.'
+    return DEFAULT_DETAILS.get(code, HTTP_STATUS_CODES.get(code, "Error") + ".")
+
+
+def _retry_after() -> int:
+    current = limiter.current_limit
+    reset_at = current.reset_at if current is not None else time.time() + 1
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    """Werkzeug's and the API's own HTTP errors."""
+    code = error.code or 500
+    headers = {
+        name: value for name, value in error.get_headers() if name.lower() != "content-type"
+    }
+    if isinstance(error, RateLimitExceeded):
+        wait = _retry_after()
+        headers["Retry-After"] = str(wait)
+        return problem(
+            code, f"Request was throttled. Expected available in {wait} seconds.", headers=headers
+        )
+    if isinstance(error, ValidationError):
+        return problem(code, _detail(error), headers=headers, errors=error.errors)
+    return problem(code, _detail(error), headers=headers)
+
+
+def handle_unexpected_error(error: Exception) -> Response:
+    """Anything else: logged with its traceback, answered without it."""
+    current_app.logger.exception("unhandled error", exc_info=error)
+    return problem(500, DEFAULT_DETAILS[500])
+
+
+def init_app(app: Flask) -> None:
+    """Route every error of the application through the handlers above."""
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected_error)

@@ -1,0 +1,98 @@
+"""Rendering through pytest-copie: every combination renders cleanly and passes its linters."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from apigen import options
+from apigen.smoke import Combination
+
+TEXT_SUFFIXES = {".py", ".toml", ".md", ".txt", ".cfg", ".ini", ".yml", ".yaml", ".env", ""}
+# `${{ ... }}` is GitHub Actions' own expression syntax, not leftover Jinja.
+LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|%\}")
+BIN = Path(sys.executable).parent
+
+COMBINATIONS = [Combination(a) for a in options.combinations()]
+
+
+def render(copie: object, answers: dict[str, object]) -> Path:
+    result = copie.copy(extra_answers={"project_name": "demo-svc", **answers})  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.exception
+    return Path(result.project_dir)
+
+
+def tool(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / name), *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def leftovers(project: Path) -> list[str]:
+    found = []
+    for path in project.rglob("*"):
+        if ".git" in path.parts:
+            continue
+        relative = path.relative_to(project)
+        if "{{" in str(relative) or path.suffix == ".jinja":
+            found.append(f"{relative}: unrendered name")
+        if path.is_file() and (path.suffix in TEXT_SUFFIXES or path.name == "Dockerfile"):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if LEFTOVER.search(line):
+                    found.append(f"{relative}:{number}: {line.strip()}")
+    return found
+
+
+@pytest.mark.parametrize("combination", COMBINATIONS, ids=[c.id for c in COMBINATIONS])
+def test_combination_renders_clean(copie: object, combination: Combination) -> None:
+    project = render(copie, {**combination.answers, "docker": True, "ci": "github"})
+    assert leftovers(project) == []
+    for empty in (p for p in project.rglob("*") if p.is_file() and ".git" not in p.parts):
+        if empty.suffix == ".py" and empty.name != "__init__.py":
+            assert empty.read_text(encoding="utf-8").strip(), f"{empty} is empty"
+    check = tool("ruff", "check", "--no-cache", ".", cwd=project)
+    assert check.returncode == 0, check.stdout + check.stderr
+    fmt = tool("ruff", "format", "--check", "--no-cache", ".", cwd=project)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    dockerfile = project / "Dockerfile"
+    assert dockerfile.is_file()
+    hadolint = tool("hadolint", str(dockerfile), cwd=project)
+    assert hadolint.returncode == 0, hadolint.stdout + hadolint.stderr
+    workflow = project / ".github" / "workflows" / "ci.yml"
+    assert workflow.is_file()
+    actionlint = tool("actionlint", str(workflow), cwd=project)
+    assert actionlint.returncode == 0, actionlint.stdout + actionlint.stderr
+
+
+@pytest.mark.parametrize("framework", list(options.FRAMEWORKS))
+def test_without_docker_and_ci_there_is_no_trace_of_them(copie: object, framework: str) -> None:
+    project = render(copie, {"framework": framework, "docker": False, "ci": "none"})
+    assert not (project / "Dockerfile").exists()
+    assert not (project / ".dockerignore").exists()
+    assert not (project / ".github").exists()
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "docker build" not in readme.lower()
+
+
+@pytest.mark.parametrize("framework", list(options.FRAMEWORKS))
+def test_readme_starts_with_the_two_commands(copie: object, framework: str) -> None:
+    project = render(copie, {"framework": framework})
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    head = readme[:1500]
+    spec = options.FRAMEWORKS[framework]
+    for command in (spec.setup_and_run, spec.setup_and_test):
+        assert command.format(package="demo_svc") in head, command
+
+
+@pytest.mark.parametrize("framework", list(options.FRAMEWORKS))
+def test_options_not_chosen_leave_no_trace(copie: object, framework: str) -> None:
+    project = render(copie, {"framework": framework, "auth": "none", "redis": False})
+    text = "\n".join(
+        p.read_text(encoding="utf-8") for p in project.rglob("*.py") if ".git" not in p.parts
+    ).lower()
+    for word in ("jwt", "redis", "authtoken", "csrf_token", "simplejwt"):
+        assert word not in text, word
