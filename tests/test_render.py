@@ -96,3 +96,10 @@ def test_options_not_chosen_leave_no_trace(copie: object, framework: str) -> Non
     ).lower()
     for word in ("jwt", "redis", "authtoken", "csrf_token", "simplejwt"):
         assert word not in text, word
+
+
+def test_apigens_own_workflows_pass_actionlint() -> None:
+    workflows = sorted((Path(__file__).parent.parent / ".github" / "workflows").glob("*.yml"))
+    assert workflows
+    result = tool("actionlint", *map(str, workflows), cwd=workflows[0].parent)
+    assert result.returncode == 0, result.stdout + result.stderr

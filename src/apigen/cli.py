@@ -111,6 +111,55 @@ def _prompt(given: dict[str, str | bool | None]) -> dict[str, str | bool | None]
     return answers
 
 
+@main.command()
+@click.argument(
+    "path", type=click.Path(path_type=Path, file_okay=False), default=Path(), required=False
+)
+@click.option("--to", "to", metavar="VERSION", help="Target version (default: this apigen's).")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Change an answer on the way, e.g. --set auth=jwt (repeatable).",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change; touch nothing.")
+def update(path: Path, to: str | None, sets: tuple[str, ...], dry_run: bool) -> None:
+    """Bring the project at PATH (default: .) up to a newer template, keeping its edits.
+
+    Works offline: the template's history ships inside apigen. The project must be a git
+    repository with a clean tree. Changes are left uncommitted for review; conflicting
+    files keep inline markers, are listed, and the exit code is 1.
+    """
+    from apigen.update import ConflictError  # noqa: PLC0415
+    from apigen.update import update as run_update  # noqa: PLC0415
+
+    try:
+        plan = run_update(path, to=to, sets=sets, dry_run=dry_run)
+    except ConflictError as exc:
+        click.secho(f"error: {exc.message}", fg="red", err=True)
+        click.echo("Resolve the markers (<<<<<<< ours / >>>>>>> theirs), then `git add` them.")
+        sys.exit(exc.exit_code)
+    except ApigenError as exc:
+        _report(exc)
+    verb = "would update" if dry_run else "updated"
+    if plan.old_version == plan.new_version and not plan.changed:
+        click.echo(f"Already at {plan.new_version}: nothing to do.")
+        return
+    click.echo(f"{verb} {plan.old_version} -> {plan.new_version}")
+    for key in sorted(plan.new_answers):
+        old, new = plan.old_answers.get(key), plan.new_answers[key]
+        if old != new and not key.startswith("_"):
+            click.echo(f"  answer {key}: {old} -> {new}")
+    for name in plan.changed:
+        mark = "C" if name in plan.conflicts else "M"
+        click.echo(f"  {mark} {name}")
+    if dry_run and plan.conflicts:
+        click.echo(f"{len(plan.conflicts)} file(s) would conflict: {', '.join(plan.conflicts)}")
+    elif not dry_run:
+        click.echo("Review with `git diff HEAD`, run the tests, then commit.")
+
+
 def _multi(question: str) -> Callable[[F], F]:
     choices = [str(c).lower() for c in options.QUESTIONS[question].choices]
     return click.option(

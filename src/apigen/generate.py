@@ -20,7 +20,7 @@ from apigen.errors import (
     GenerationError,
     InvalidAnswerError,
 )
-from apigen.template import template_root
+from apigen.template import default_source
 
 # A throwaway identity for the first commit when the user has none configured.
 _FALLBACK_IDENTITY = ("-c", "user.name=apigen", "-c", "user.email=apigen@localhost")
@@ -74,7 +74,7 @@ def generate(
     _check_destination(destination)
 
     with _staging_directory(destination) as staging:
-        _render(template or template_root(), staging, name, package, complete, vcs_ref)
+        _render(template or default_source(), staging, name, package, complete, vcs_ref)
         _first_commit(staging)
         # An empty destination directory is replaced; anything else was refused above.
         if destination.exists():

@@ -1,4 +1,10 @@
-"""Where the template (copier.yml and templates/) lives: inside the wheel, or in a checkout."""
+"""Where the template lives: a git history (checkout or bundle) or a plain directory.
+
+A built wheel carries ``apigen/template/`` (``copier.yml`` and ``templates/``) and, when it was
+built from a git checkout, ``apigen/template/history.bundle``: the template's tagged history,
+so that ``apigen update`` can render any earlier version offline. A source checkout is its own
+history.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +13,35 @@ from pathlib import Path
 
 from apigen.errors import GenerationError
 
+BUNDLE_NAME = "history.bundle"
+_HERE = Path(__file__).resolve().parent
+
 
 @cache
 def template_root() -> Path:
     """The directory holding ``copier.yml`` and ``templates/``.
 
-    A built wheel carries them as ``apigen/template/``; a source checkout (editable install)
-    has them at the repository root.
-
     Raises:
         GenerationError: the installation carries no template.
     """
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "template", here.parent.parent):
+    for candidate in (_HERE / "template", _HERE.parent.parent):
         if (candidate / "copier.yml").is_file() and (candidate / "templates").is_dir():
             return candidate
-    raise GenerationError(f"apigen's template is missing from its installation ({here})")
+    raise GenerationError(f"apigen's template is missing from its installation ({_HERE})")
+
+
+@cache
+def template_history() -> Path | None:
+    """A git source of the template's versions (bundle or checkout), if this install has one."""
+    bundle = _HERE / "template" / BUNDLE_NAME
+    if bundle.is_file():
+        return bundle
+    root = template_root()
+    if (root / ".git").exists():
+        return root
+    return None
+
+
+def default_source() -> Path:
+    """What ``apigen new`` renders: the history when there is one (it records the version)."""
+    return template_history() or template_root()

@@ -1,0 +1,85 @@
+"""Every error answer is problem+json, and none shows internals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+ITEMS = "/api/v1/items/"
+
+
+def assert_problem(response: object, status: int) -> dict[str, object]:
+    assert getattr(response, "status_code") == status  # noqa: B009
+    assert getattr(response, "content_type") == "application/problem+json"  # noqa: B009
+    body = getattr(response, "json")  # noqa: B009
+    assert body["status"] == status
+    assert body["type"] == "about:blank"
+    assert {"title", "detail"} <= set(body)
+    return dict(body)
+
+
+def test_unknown_path(client: FlaskClient) -> None:
+    problem = assert_problem(client.get("/nowhere"), 404)
+    assert problem["detail"] == "Not found."
+
+
+def test_unknown_method(client: FlaskClient) -> None:
+    response = client.patch(ITEMS)
+    problem = assert_problem(response, 405)
+    assert problem["detail"] == 'Method "PATCH" not allowed.'
+    assert "GET" in response.headers["Allow"]
+
+
+def test_non_json_body_is_415(author: FlaskClient) -> None:
+    response = author.post(ITEMS, data="name=x", content_type="application/x-www-form-urlencoded")
+    problem = assert_problem(response, 415)
+    assert problem["detail"] == (
+        'Unsupported media type "application/x-www-form-urlencoded" in request.'
+    )
+
+
+def test_malformed_json_is_400(author: FlaskClient) -> None:
+    response = author.post(ITEMS, data="{nope", content_type="application/json")
+    problem = assert_problem(response, 400)
+    assert str(problem["detail"]).startswith("JSON parse error")
+
+
+def test_body_over_one_mebibyte_is_413(author: FlaskClient) -> None:
+    body = b'{"name": "' + b"x" * (1024 * 1024) + b'"}'
+    response = author.post(ITEMS, data=body, content_type="application/json")
+    assert_problem(response, 413)
+
+
+def test_host_outside_allowed_hosts_is_400(client: FlaskClient) -> None:
+    response = client.get(ITEMS, headers={"Host": "evil.example"})
+    assert_problem(response, 400)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_wildcard_allows_any_host(
+    make_app: Callable[..., Flask], monkeypatch: object
+) -> None:
+    app = make_app(TRUSTED_HOSTS=None)
+    assert app.test_client().get("/health", headers={"Host": "any.example"}).status_code == 200
+
+
+def test_unhandled_errors_hide_their_details(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+
+    @app.get("/boom")
+    def boom() -> str:
+        raise RuntimeError("secret detail")
+
+    response = app.test_client().get("/boom")
+    problem = assert_problem(response, 500)
+    assert problem["detail"] == "A server error occurred."
+    assert b"secret" not in response.data
+    assert b"Traceback" not in response.data
+
+
+def test_not_acceptable_still_answers_json(client: FlaskClient) -> None:
+    response = client.get(ITEMS, headers={"Accept": "text/csv"})
+    assert response.status_code == 200
+    assert response.content_type == "application/json"
