@@ -3,7 +3,7 @@
 import multiprocessing
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")  # noqa: S104 (containers publish it)
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() * 2 + 1, 8)))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # The application logs one JSON line per request itself.

@@ -76,9 +76,7 @@ def _retry_after() -> int:
 def handle_http_exception(error: HTTPException) -> Response:
     """Werkzeug's and the API's own HTTP errors."""
     code = error.code or 500
-    headers = {
-        name: value for name, value in error.get_headers() if name.lower() != "content-type"
-    }
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
     if isinstance(error, RateLimitExceeded):
         wait = _retry_after()
         headers["Retry-After"] = str(wait)

@@ -90,7 +90,9 @@ def lenient(converter: Converter) -> Converter:
     return Converter(convert, converter.schema)
 
 
-price = Converter(_price, {"type": "string", "format": "decimal", "pattern": r"^\d{1,8}(\.\d{1,2})?$"})
+price = Converter(
+    _price, {"type": "string", "format": "decimal", "pattern": r"^\d{1,8}(\.\d{1,2})?$"}
+)
 boolean = Converter(_boolean, {"type": "boolean"})
 positive = Converter(inputs.positive, {"type": "integer", "minimum": 1})
 ordering = Converter(
