@@ -168,7 +168,7 @@ def reserved_names() -> frozenset[str]:
     from apigen.template import template_root  # noqa: PLC0415
 
     spec = yaml.safe_load((template_root() / "copier.yml").read_text(encoding="utf-8"))
-    return frozenset(spec["reserved_names"]["default"]) | frozenset(keyword.kwlist)
+    return frozenset(spec["reserved_names"]["default"].split()) | frozenset(keyword.kwlist)
 
 
 def validate_name(name: str) -> str:

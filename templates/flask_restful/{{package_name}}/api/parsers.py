@@ -40,12 +40,12 @@ def text(*, max_length: int, required: bool = False) -> Converter:
     def convert(value: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise ValueError("Not a valid string.")
-        value = str(value).strip()
-        if required and not value:
+        string = str(value).strip()
+        if required and not string:
             raise ValueError("This field may not be blank.")
-        if len(value) > max_length:
+        if len(string) > max_length:
             raise ValueError(f"Ensure this field has no more than {max_length} characters.")
-        return value
+        return string
 
     schema: dict[str, Any] = {"type": "string", "maxLength": max_length}
     if required:
@@ -101,7 +101,7 @@ ordering = Converter(
 )
 
 
-class BodyField(reqparse.Argument):  # type: ignore[misc]
+class BodyField(reqparse.Argument):
     """A JSON body member, reported in the API's own words when missing or null."""
 
     def __init__(self, name: str, **kwargs: Any) -> None:
@@ -141,7 +141,7 @@ item_query_parser.add_argument("ordering", type=lenient(ordering), location="arg
 item_query_parser.add_argument("in_stock", type=lenient(boolean), location="args")
 
 
-@dataclass(frozen=True)
+@dataclass
 class _JSONBody:
     """What reqparse reads ``location="json"`` arguments from."""
 

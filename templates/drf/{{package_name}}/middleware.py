@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from .problems import problem_response
 
-logger = logging.getLogger("{{ package_name }}.requests")
+logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -59,7 +59,7 @@ class BodySizeLimitMiddleware:
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
-        self.limit: int = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        self.limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         try:

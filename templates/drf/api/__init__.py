@@ -1,0 +1,1 @@
+"""The REST API: the `items` resource, health probes and authentication endpoints."""

@@ -1,0 +1,376 @@
+"""Live services for the contract suite: one per combination, started once and shared.
+
+A service is a generated project, rendered and installed by :mod:`apigen.smoke`, migrated into
+its own database, given two users (``alice`` and ``bob``) and served by gunicorn in production
+mode behind a pretend TLS-terminating proxy. Beside the main instance, a combination can start
+variants on the same project: ``throttled`` (low rates) and ``unready`` (an unreachable
+database, every other setting left at its default).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import secrets
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from apigen import smoke
+
+PASSWORD = "correct-horse-battery-staple"
+USERS = ("alice", "bob")
+CORS_ORIGIN = "https://app.example.com"
+ALLOWED_HOSTS = "127.0.0.1,localhost"
+# Rates high enough that nothing but the throttling tests is ever throttled.
+UNTHROTTLED = "1000000/minute"
+THROTTLE_RATE = 3
+
+
+class ServiceStartError(Exception):
+    """A combination could not be brought up; ``output`` holds what its commands printed."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
+
+    def __str__(self) -> str:
+        tail = "\n".join(self.output.splitlines()[-60:])
+        return f"{self.args[0]}\n{tail}".strip()
+
+
+@dataclass
+class Service:
+    """One live instance of a generated project."""
+
+    combination: smoke.Combination
+    base_url: str
+    secret_key: str
+    env: Mapping[str, str]
+    log_path: Path
+
+    @property
+    def id(self) -> str:
+        """The combination's identifier, e.g. ``drf-jwt-postgresql-noredis``."""
+        return self.combination.id
+
+    @property
+    def framework(self) -> str:
+        """The framework answer (only the harness needs it)."""
+        return str(self.combination.answers["framework"])
+
+    @property
+    def auth(self) -> str:
+        """The auth scheme answer."""
+        return str(self.combination.answers["auth"])
+
+    @property
+    def redis(self) -> bool:
+        """Whether the service keeps its cache and throttle counters in Redis."""
+        return bool(self.combination.answers["redis"])
+
+    @property
+    def host(self) -> str:
+        """``127.0.0.1:<port>``, the Host the clients send."""
+        return self.base_url.split("://", 1)[1]
+
+    def log(self) -> str:
+        """The last lines gunicorn and the service printed."""
+        try:
+            lines = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return ""
+        return "\n".join(lines[-40:])
+
+
+@dataclass
+class _Live:
+    """Everything started for one combination, stopped together."""
+
+    runner: ContractRunner
+    stack: contextlib.ExitStack
+    main: Service | None = None
+    variants: dict[str, Service] = field(default_factory=dict)
+    recorded: dict[str, Any] = field(default_factory=dict)
+
+
+class ContractRunner(smoke.Runner):
+    """apigen's smoke runner, with two users and servers that can run side by side."""
+
+    def migrate(self, env: Mapping[str, str]) -> None:
+        """Apply the migrations with the project's own command."""
+        if self.framework == "drf":
+            self.run(("python", "manage.py", "migrate", "--noinput"), env=env)
+        else:
+            self.run(("flask", "--app", self.package, "db", "upgrade"), env=env)
+
+    def create_user(self, username: str, env: Mapping[str, str]) -> None:
+        """Create a user from the command line, as the project's README says."""
+        if self.framework == "drf":
+            command: tuple[str, ...] = (
+                *("python", "manage.py", "createsuperuser", "--noinput"),
+                *("--username", username, "--email", f"{username}@example.com"),
+            )
+        else:
+            command = ("flask", "--app", self.package, "create-user", username)
+            command += ("--password", PASSWORD)
+        self.run(command, env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD})
+
+    @property
+    def framework(self) -> str:
+        """The framework answer."""
+        return str(self.combination.answers["framework"])
+
+    def command(self, port: int) -> list[str]:
+        """The gunicorn command line of the harness."""
+        wsgi = (
+            f"{self.package}.wsgi:application"
+            if self.framework == "drf"
+            else f"{self.package}:create_app()"
+        )
+        gunicorn = str(self.venv / "bin" / "gunicorn") if self.venv else "gunicorn"
+        return [
+            *(gunicorn, "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"),
+            *("--workers", "2", "--no-control-socket", wsgi),
+        ]
+
+    def process_env(self, env: Mapping[str, str], *, drop: tuple[str, ...] = ()) -> dict[str, str]:
+        """The environment a server runs with: ours over the harness's over the caller's."""
+        full = {**os.environ, **self.env, **env}
+        for name in ("PYTHONPATH", *drop):
+            full.pop(name, None)
+        if self.venv is not None:
+            full["VIRTUAL_ENV"] = str(self.venv)
+            full["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{full['PATH']}"
+        return full
+
+    @contextlib.contextmanager
+    def serve(
+        self, env: Mapping[str, str], name: str, *, wait_for: str = "health"
+    ) -> Iterator[tuple[str, Path]]:
+        """Start gunicorn with ``env`` on a free port; stop it on exit.
+
+        ``wait_for="health"`` polls ``/health``; ``"port"`` only waits for the socket, so that
+        no request reaches the service before the test's own (throttle counters start at 0).
+        """
+        port = smoke.free_port()
+        log_path = self.workdir / f"{self.combination.id}.{name}.log"
+        base_url = f"http://127.0.0.1:{port}"
+        with log_path.open("w", encoding="utf-8") as log:
+            process = subprocess.Popen(
+                self.command(port),
+                cwd=self.project,
+                env=self.process_env(env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_until_up(base_url, process, log_path, health=wait_for == "health")
+            yield base_url, log_path
+        finally:
+            stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server we started, and reap it."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_until_up(
+    base_url: str,
+    process: subprocess.Popen[bytes],
+    log_path: Path,
+    *,
+    health: bool = True,
+    timeout: float = 90,
+) -> None:
+    """Wait until the server answers ``/health`` (or accepts connections)."""
+    port = int(base_url.rsplit(":", 1)[1])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServiceStartError(
+                f"gunicorn exited with {process.returncode} before answering",
+                log_path.read_text(encoding="utf-8", errors="replace"),
+            )
+        with contextlib.suppress(OSError, httpx.HTTPError):
+            if not health:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    # Give the workers time to boot: the socket is the master's.
+                    time.sleep(2.5)
+                    return
+            answer = httpx.get(base_url + "/health", timeout=5)
+            if answer.status_code == 200:
+                return
+        time.sleep(0.25)
+    stop(process)
+    raise ServiceStartError(
+        f"gunicorn did not answer within {timeout:.0f} s",
+        log_path.read_text(encoding="utf-8", errors="replace"),
+    )
+
+
+def unreachable_database_url(database: str, workdir: Path) -> str:
+    """A DATABASE_URL for the project's database engine that cannot be reached."""
+    if database == "sqlite":
+        return f"sqlite:///{workdir / 'no-such-directory' / 'db.sqlite3'}"
+    port = smoke.free_port()  # nothing listens there
+    if database == "postgresql":
+        return f"postgresql://postgres@127.0.0.1:{port}/apigen_unreachable"
+    return f"mysql://root@127.0.0.1:{port}/apigen_unreachable"
+
+
+class Pool:
+    """Starts services on demand and keeps one combination's services alive at a time."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        environments: smoke.Environments,
+        on_start: Callable[[Service], dict[str, Any]] | None = None,
+    ) -> None:
+        self.workdir = workdir
+        self.environments = environments
+        self.on_start = on_start
+        self._live: dict[str, _Live] = {}
+        self._failed: dict[str, ServiceStartError] = {}
+        self.recorded: dict[str, dict[str, Any]] = {}
+
+    # The main instance ------------------------------------------------------------------
+
+    def service(self, combination: smoke.Combination) -> Service:
+        """The combination's main instance, started (and recorded) on first use."""
+        live = self._bring_up(combination)
+        if live.main is None:
+            raise ServiceStartError(f"{combination.id}: the main instance is not running")
+        return live.main
+
+    def variant(self, combination: smoke.Combination, name: str) -> Service:
+        """A second instance of the same project with other settings (see module doc)."""
+        live = self._bring_up(combination)
+        if name not in live.variants:
+            runner = live.runner
+            secret_key = secrets.token_urlsafe(50)
+            env: dict[str, str] = {"ENVIRONMENT": "production", "SECRET_KEY": secret_key}
+            wait_for = "health"
+            if name == "throttled":
+                rate = f"{THROTTLE_RATE}/minute"
+                env |= {
+                    "ALLOWED_HOSTS": ALLOWED_HOSTS,
+                    "API_THROTTLE_ANON": rate,
+                    "API_THROTTLE_USER": rate,
+                }
+                if combination.answers["redis"]:
+                    # Its own Redis database: counters from other instances never leak in.
+                    env["REDIS_URL"] = smoke.REDIS_URL.rsplit("/", 1)[0] + "/" + str(
+                        random.randint(1, 15)  # noqa: S311 - not a secret
+                    )
+                wait_for = "port"
+            elif name == "unready":
+                env["DATABASE_URL"] = unreachable_database_url(
+                    str(combination.answers["database"]), self.workdir
+                )
+            else:
+                raise ValueError(f"unknown variant {name!r}")
+            try:
+                base_url, log_path = live.stack.enter_context(
+                    runner.serve(env, name, wait_for=wait_for)
+                )
+            except ServiceStartError as exc:
+                raise ServiceStartError(
+                    f"{combination.id}: the {name} instance did not start", exc.output
+                ) from None
+            live.variants[name] = Service(combination, base_url, secret_key, env, log_path)
+        return live.variants[name]
+
+    def runner(self, combination: smoke.Combination) -> ContractRunner:
+        """The runner holding the combination's project and environment."""
+        return self._bring_up(combination).runner
+
+    def records(self, combination: smoke.Combination) -> dict[str, Any]:
+        """What ``on_start`` recorded when the combination's main instance started."""
+        if combination.id not in self.recorded:
+            self._bring_up(combination)
+        return self.recorded[combination.id]
+
+    # Lifecycle ---------------------------------------------------------------------------
+
+    def _bring_up(self, combination: smoke.Combination) -> _Live:
+        if combination.id in self._failed:
+            raise self._failed[combination.id]
+        if combination.id in self._live:
+            return self._live[combination.id]
+        self.close()  # one combination at a time: two cores are shared with others
+        try:
+            live = self._start(combination)
+        except ServiceStartError as exc:
+            self._failed[combination.id] = exc
+            raise
+        self._live[combination.id] = live
+        return live
+
+    def _start(self, combination: smoke.Combination) -> _Live:
+        runner = ContractRunner(combination, self.workdir / "projects", self.environments)
+        runner.workdir.mkdir(parents=True, exist_ok=True)
+        stack = contextlib.ExitStack()
+        live = _Live(runner, stack)
+        secret_key = secrets.token_urlsafe(50)
+        env = {
+            "ENVIRONMENT": "production",
+            "SECRET_KEY": secret_key,
+            "ALLOWED_HOSTS": ALLOWED_HOSTS,
+            "CORS_ALLOWED_ORIGINS": CORS_ORIGIN,
+            "API_THROTTLE_ANON": UNTHROTTLED,
+            "API_THROTTLE_USER": UNTHROTTLED,
+        }
+        step = "render"
+        try:
+            runner.render()
+            step = "install"
+            runner.install()
+            step = "database"
+            stack.enter_context(runner.database())
+            step = "migrate"
+            runner.migrate(env)
+            if combination.answers["auth"] != "none":
+                step = "create users"
+                for user in USERS:
+                    runner.create_user(user, env)
+            step = "serve"
+            base_url, log_path = stack.enter_context(runner.serve(env, "main"))
+        except (smoke.StepFailedError, ServiceStartError) as exc:
+            stack.close()
+            raise ServiceStartError(
+                f"{combination.id}: {step} failed: {exc.args[0]}", getattr(exc, "output", "")
+            ) from None
+        except Exception as exc:
+            stack.close()
+            raise ServiceStartError(f"{combination.id}: {step} failed: {exc!r}") from exc
+        live.main = Service(combination, base_url, secret_key, env, log_path)
+        if self.on_start is not None:
+            try:
+                self.recorded[combination.id] = self.on_start(live.main)
+            except Exception as exc:  # recorded, and reported by the tests that need it
+                self.recorded[combination.id] = {"error": f"{type(exc).__name__}: {exc}"}
+        else:
+            self.recorded[combination.id] = {}
+        return live
+
+    def close(self) -> None:
+        """Stop every server started and drop the databases."""
+        while self._live:
+            _, live = self._live.popitem()
+            live.stack.close()
