@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -46,3 +48,43 @@ def server_required(name: str) -> None:
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(f"{name} is not reachable on 127.0.0.1 and CI=true: start it")
     pytest.skip(f"{name} is not reachable on 127.0.0.1")
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def commit_all(cwd: Path, message: str) -> None:
+    git(cwd, "add", "--all")
+    git(cwd, "commit", "--quiet", "-m", message)
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    """A template repository holding apigen's template, tagged v1.0.0."""
+    repo = tmp_path / "template"
+    repo.mkdir()
+    shutil.copy(REPO / "copier.yml", repo / "copier.yml")
+    shutil.copytree(REPO / "templates", repo / "templates")
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    commit_all(repo, "template 1.0.0")
+    git(repo, "tag", "v1.0.0")
+    return repo
+
+
+def release_v2(template: Path, *, readme_line: str | None = None) -> None:
+    """Version 1.1.0: a new file, an extra .gitignore line, optionally a README change."""
+    for framework in ("drf", "flask_restful"):
+        root = template / "templates" / framework
+        (root / "CODEOWNERS").write_text("* @platform-team\n", encoding="utf-8")
+        with (root / ".gitignore").open("a", encoding="utf-8") as handle:
+            handle.write(".apigen-v2-cache/\n")
+        readme = next(root.glob("README.md*"))
+        if readme_line is not None:
+            lines = readme.read_text(encoding="utf-8").splitlines(keepends=True)
+            lines.insert(1, readme_line + "\n")
+            readme.write_text("".join(lines), encoding="utf-8")
+    commit_all(template, "template 1.1.0")
+    git(template, "tag", "v1.1.0")

@@ -337,6 +337,7 @@ def update(
         new_version = history.describe(new_sha)
         new_answers = migrate_answers(answers, old_ref, new_version, versions)
         new_answers.update(changes)
+        new_answers["_commit"] = new_version
         new_answers.update(
             options.complete({k: v for k, v in new_answers.items() if isinstance(v, str | bool)})
         )
@@ -345,7 +346,7 @@ def update(
             _render(history.clone, old_sha, answers, base_dir)
             _render(history.clone, new_sha, new_answers, new_dir)
             _normalise_answers_file(base_dir / ANSWERS_FILE, answers)
-            _normalise_answers_file(new_dir / ANSWERS_FILE, {**new_answers, "_commit": new_version})
+            _normalise_answers_file(new_dir / ANSWERS_FILE, new_answers)
             base = _commit_tree(project, _tree_of(project, base_dir), f"apigen {old_ref}")
             new = _commit_tree(project, _tree_of(project, new_dir), f"apigen {new_version}", base)
         changed = [

@@ -275,8 +275,12 @@ class Pool:
                 }
                 if combination.answers["redis"]:
                     # Its own Redis database: counters from other instances never leak in.
-                    env["REDIS_URL"] = smoke.REDIS_URL.rsplit("/", 1)[0] + "/" + str(
-                        random.randint(1, 15)  # noqa: S311 - not a secret
+                    env["REDIS_URL"] = (
+                        smoke.REDIS_URL.rsplit("/", 1)[0]
+                        + "/"
+                        + str(
+                            random.randint(1, 15)  # noqa: S311 - not a secret
+                        )
                     )
                 wait_for = "port"
             elif name == "unready":

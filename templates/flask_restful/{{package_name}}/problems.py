@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 from flask_limiter.errors import RateLimitExceeded
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
 from .extensions import limiter
@@ -58,7 +58,8 @@ def problem(
 
 def _detail(error: HTTPException) -> str:
     code = error.code or 500
-    if error.description and error.description != type(error).description:
+    stock = default_exceptions.get(code)
+    if error.description and (stock is None or error.description != stock.description):
         return error.description
     if code == 405:
         return f'Method "{request.method}" not allowed.'
@@ -68,8 +69,9 @@ def _detail(error: HTTPException) -> str:
 
 
 def _retry_after() -> int:
+    """Whole seconds until the limit that was hit lets a request through again."""
     current = limiter.current_limit
-    reset_at = current.reset_at if current is not None else time.time() + 1
+    reset_at = current.window.reset_time if current is not None else time.time()
     return max(1, math.ceil(reset_at - time.time()))
 
 
