@@ -29,5 +29,16 @@ class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
             text=True,
             check=False,
         )
-        if result.returncode == 0:
-            build_data["force_include"][str(out)] = "apigen/template/history.bundle"
+        if result.returncode:
+            return
+        build_data["force_include"][str(out)] = "apigen/template/history.bundle"
+        described = subprocess.run(
+            ["git", "describe", "--tags", "--always", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        version = out.parent / "VERSION"
+        version.write_text(described.stdout, encoding="utf-8")
+        build_data["force_include"][str(version)] = "apigen/template/VERSION"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -20,7 +21,9 @@ from apigen.errors import (
     GenerationError,
     InvalidAnswerError,
 )
-from apigen.template import default_source
+from apigen.template import template_history, template_root, template_version
+
+ANSWERS_FILE = ".copier-answers.yml"
 
 # A throwaway identity for the first commit when the user has none configured.
 _FALLBACK_IDENTITY = ("-c", "user.name=apigen", "-c", "user.email=apigen@localhost")
@@ -45,7 +48,7 @@ def generate(
     destination: Path | None = None,
     *,
     template: Path | None = None,
-    vcs_ref: str = "HEAD",
+    vcs_ref: str | None = None,
 ) -> Project:
     """Render a new project and commit it, leaving nothing behind on failure.
 
@@ -58,9 +61,10 @@ def generate(
         answers: Answers by question name; ``None`` or missing means the default.
         destination: Where the project goes (default: ``./<name>``). It must not exist or
             must be an empty directory.
-        template: A template root holding ``copier.yml`` (default: apigen's own).
-        vcs_ref: The git ref to render when the template is a git repository (a checkout
-            of apigen renders its working tree).
+        template: A template holding ``copier.yml`` (default: apigen's own): a directory,
+            a git repository or a git bundle.
+        vcs_ref: The git ref to render when ``template`` is a git source (default: its
+            newest tag, as Copier chooses).
 
     Returns:
         The generated project.
@@ -74,13 +78,37 @@ def generate(
     _check_destination(destination)
 
     with _staging_directory(destination) as staging:
-        _render(template or default_source(), staging, name, package, complete, vcs_ref)
+        if template is None and template_history() == template_root():
+            # A checkout of apigen: Copier renders its working tree and records the commit.
+            _render(template_root(), staging, name, package, complete, "HEAD")
+        elif template is None:
+            # An installed apigen renders its template directory (no clone to pay for); the
+            # answers file then records the version and history, as a git render would.
+            _render(template_root(), staging, name, package, complete, None)
+            _stamp_version(staging / ANSWERS_FILE)
+        else:
+            _render(template, staging, name, package, complete, vcs_ref)
         _first_commit(staging)
         # An empty destination directory is replaced; anything else was refused above.
         if destination.exists():
             destination.rmdir()
         staging.rename(destination)
     return Project(destination, {"project_name": name, "package_name": package, **complete})
+
+
+def _stamp_version(answers_file: Path) -> None:
+    """Record the template version and its history, so `apigen update` can find the base."""
+    history = template_history()
+    version = template_version()
+    if history is None or version is None:
+        return
+    lines = [
+        line
+        for line in answers_file.read_text(encoding="utf-8").splitlines()
+        if not line.startswith(("_commit:", "_src_path:"))
+    ]
+    stamp = [f"_commit: {json.dumps(version)}", f"_src_path: {json.dumps(str(history))}"]
+    answers_file.write_text("\n".join([*stamp, *lines]) + "\n", encoding="utf-8")
 
 
 def _check_destination(destination: Path) -> None:
@@ -127,7 +155,7 @@ def _render(
     name: str,
     package: str,
     answers: options.Answers,
-    vcs_ref: str,
+    vcs_ref: str | None,
 ) -> None:
     import copier  # noqa: PLC0415 - costs ~0.35 s: only rendering pays it
     from copier.errors import CopierError, CopierWarning  # noqa: PLC0415

@@ -8,12 +8,14 @@ history.
 
 from __future__ import annotations
 
+import subprocess
 from functools import cache
 from pathlib import Path
 
 from apigen.errors import GenerationError
 
 BUNDLE_NAME = "history.bundle"
+VERSION_NAME = "VERSION"
 _HERE = Path(__file__).resolve().parent
 
 
@@ -42,6 +44,23 @@ def template_history() -> Path | None:
     return None
 
 
-def default_source() -> Path:
-    """What ``apigen new`` renders: the history when there is one (it records the version)."""
-    return template_history() or template_root()
+@cache
+def template_version() -> str | None:
+    """The version of the template in :func:`template_root`, as Copier would record it.
+
+    A wheel records it at build time (``apigen/template/VERSION``); a checkout asks git.
+    """
+    recorded = _HERE / "template" / VERSION_NAME
+    if recorded.is_file():
+        return recorded.read_text(encoding="utf-8").strip() or None
+    root = template_root()
+    if not (root / ".git").exists():
+        return None
+    result = subprocess.run(
+        ["git", "describe", "--tags", "--always"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() or None

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from tests.contract.client import PROBLEM, Client, anonymous, media_type, sign_in
+from tests.contract.client import PROBLEM, Client, anonymous, basic_header, media_type, sign_in
 from tests.contract.services import Service
 
 # Headers whose values must agree; others (Date, Server, Content-Length...) may differ.
@@ -198,8 +198,6 @@ def conversation(service: Service) -> list[dict[str, Any]]:
 
 def _wrong(auth: str) -> str:
     if auth == "basic":
-        from tests.contract.client import basic_header  # noqa: PLC0415
-
         return basic_header("alice", "wrong-password")
     return ("Token " if auth == "token" else "Bearer ") + "not-a-valid-token"
 

@@ -1,7 +1,14 @@
 """Page-number pagination with the `{count, next, previous, results}` envelope."""
 
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
 from rest_framework import pagination
+from rest_framework.request import Request
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -14,26 +21,27 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    page_url = ""
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], request: Request, view: "APIView | None" = None
+    ) -> list[Any] | None:
+        path = request.path if request.path.endswith("/") else f"{request.path}/"
+        query = request.META.get("QUERY_STRING", "")
+        self.page_url = request.build_absolute_uri(f"{path}?{query}" if query else path)
+        return super().paginate_queryset(queryset, request, view)
 
     def get_next_link(self) -> str | None:
-        if not self.page.has_next():
+        if self.page is None or not self.page.has_next():
             return None
         return replace_query_param(
-            self._page_url(), self.page_query_param, self.page.next_page_number()
+            self.page_url, self.page_query_param, self.page.next_page_number()
         )
 
     def get_previous_link(self) -> str | None:
-        if not self.page.has_previous():
+        if self.page is None or not self.page.has_previous():
             return None
         page_number = self.page.previous_page_number()
         if page_number == 1:
-            return remove_query_param(self._page_url(), self.page_query_param)
-        return replace_query_param(self._page_url(), self.page_query_param, page_number)
-
-    def _page_url(self) -> str:
-        assert self.request is not None  # set by paginate_queryset()
-        path = self.request.path
-        if not path.endswith("/"):
-            path += "/"
-        query = self.request.META.get("QUERY_STRING", "")
-        return self.request.build_absolute_uri(f"{path}?{query}" if query else path)
+            return remove_query_param(self.page_url, self.page_query_param)
+        return replace_query_param(self.page_url, self.page_query_param, page_number)

@@ -1,0 +1,27 @@
+"""Create the tables and load the items: ``python -m django_baseline.seed ITEMS.json``."""
+
+import json
+import os
+import sys
+from decimal import Decimal
+
+import django
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_baseline.settings_drf")
+    django.setup()
+    from django.core.management import call_command
+
+    from django_baseline.models import Item
+
+    call_command("migrate", run_syncdb=True, verbosity=0)
+    with open(sys.argv[1], encoding="utf-8") as source:
+        items = json.load(source)
+    Item.objects.all().delete()
+    for item in items:  # one by one, as the service's were created: same ids, same order
+        Item.objects.create(**{**item, "price": Decimal(item["price"])})
+
+
+if __name__ == "__main__":
+    main()
