@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +18,8 @@ from apigen.errors import (
     ApigenError,
     DestinationExistsError,
     GenerationError,
-    InvalidAnswerError,
 )
+from apigen.render import render
 from apigen.template import template_history, template_root, template_version
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -157,40 +156,7 @@ def _render(
     answers: options.Answers,
     vcs_ref: str | None,
 ) -> None:
-    import copier  # noqa: PLC0415 - costs ~0.35 s: only rendering pays it
-    from copier.errors import CopierError, CopierWarning  # noqa: PLC0415
-
-    data = {"project_name": name, "package_name": package, **answers}
-    try:
-        with warnings.catch_warnings():
-            # Rendering from a checkout warns about the checkout's state (no tags, dirty
-            # tree): nothing the person running `apigen new` can act on.
-            warnings.simplefilter("ignore", CopierWarning)
-            copier.run_copy(
-                str(template),
-                str(staging),
-                data=data,
-                defaults=True,
-                overwrite=True,
-                unsafe=False,
-                quiet=True,
-                vcs_ref=vcs_ref,
-            )
-    except ValueError as exc:
-        # copier raises a bare ValueError for a failed validator or a bad choice.
-        raise InvalidAnswerError(_copier_message(exc)) from None
-    except CopierError as exc:
-        raise GenerationError(f"cannot render the template: {_copier_message(exc)}") from None
-    except OSError as exc:
-        raise GenerationError(f"cannot write the project: {exc}") from None
-
-
-def _copier_message(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    prefix = "Validation error for question "
-    if text.startswith(prefix) and ": " in text:
-        return text.split(": ", 1)[1]
-    return text
+    render(template, staging, {"project_name": name, "package_name": package, **answers}, vcs_ref)
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

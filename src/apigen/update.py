@@ -24,7 +24,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ import yaml
 
 from apigen import options
 from apigen.errors import ApigenError, GenerationError, InvalidAnswerError, UsageError
+from apigen.render import render
 from apigen.template import template_history
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -216,30 +216,6 @@ class History:
         return result.returncode == 0
 
 
-def _render(source: Path, ref: str, answers: Mapping[str, object], into: Path) -> None:
-    import copier  # noqa: PLC0415 - costs ~0.35 s: only rendering pays it
-    from copier.errors import CopierError, CopierWarning  # noqa: PLC0415
-
-    data = {k: v for k, v in answers.items() if not k.startswith("_")}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", CopierWarning)
-            copier.run_copy(
-                str(source),
-                str(into),
-                data=data,
-                defaults=True,
-                overwrite=True,
-                unsafe=False,
-                quiet=True,
-                vcs_ref=ref,
-            )
-    except ValueError as exc:
-        raise InvalidAnswerError(" ".join(str(exc).split()).split(": ", 1)[-1]) from None
-    except CopierError as exc:
-        raise GenerationError(f"cannot render template version {ref}: {exc}") from None
-
-
 def _tree_of(project: Path, directory: Path) -> str:
     """Store ``directory``'s files in the project's object database; return the tree id."""
     env = {
@@ -343,8 +319,8 @@ def update(
         )
         with tempfile.TemporaryDirectory(prefix="apigen-update-") as tmp:
             base_dir, new_dir = Path(tmp) / "base", Path(tmp) / "new"
-            _render(history.clone, old_sha, answers, base_dir)
-            _render(history.clone, new_sha, new_answers, new_dir)
+            render(history.clone, base_dir, answers, old_sha)
+            render(history.clone, new_dir, new_answers, new_sha)
             _normalise_answers_file(base_dir / ANSWERS_FILE, answers)
             _normalise_answers_file(new_dir / ANSWERS_FILE, new_answers)
             base = _commit_tree(project, _tree_of(project, base_dir), f"apigen {old_ref}")

@@ -31,6 +31,7 @@ def test_swagger_ui_uses_local_assets(client: APIClient) -> None:
     assert "cdn" not in html.lower()
 
 
+@pytest.mark.django_db
 def test_swagger_ui_assets_are_served(client: APIClient) -> None:
     response = client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
     response.close()

@@ -1,0 +1,75 @@
+"""Building blocks tested on their own: the exception handler, the renderer, the model."""
+
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import pytest
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions
+
+from api.exceptions import problem_exception_handler
+from api.models import Item
+from api.renderers import ORJSONRenderer
+
+
+def problem_of(exc: Exception) -> dict[str, object]:
+    response = problem_exception_handler(exc, {})
+    assert response is not None
+    assert response["Content-Type"] == "application/problem+json"
+    return dict(orjson.loads(response.content))
+
+
+class TestExceptionHandler:
+    def test_validation_errors_outside_fields_are_non_field_errors(self) -> None:
+        problem = problem_of(exceptions.ValidationError(["Bad combination."]))
+
+        assert problem["errors"] == {"non_field_errors": ["Bad combination."]}
+
+    def test_nested_validation_errors_name_the_inner_field(self) -> None:
+        problem = problem_of(exceptions.ValidationError({"size": {"width": ["Too wide."]}}))
+
+        assert problem["errors"] == {"size": ["width: Too wide."]}
+
+    def test_the_challenge_of_the_scheme_is_sent(self) -> None:
+        exc = exceptions.NotAuthenticated()
+        exc.auth_header = 'Basic realm="api"'  # type: ignore[attr-defined]
+
+        response = problem_exception_handler(exc, {})
+
+        assert response is not None
+        assert response["WWW-Authenticate"] == 'Basic realm="api"'
+
+    @pytest.mark.parametrize(
+        ("detail", "message"),
+        [
+            ({"detail": "Token expired.", "code": "token_not_valid"}, "Token expired."),
+            (["First.", "Second."], "First. Second."),
+        ],
+    )
+    def test_structured_details_become_one_message(self, detail: Any, message: str) -> None:
+        assert problem_of(exceptions.APIException(detail))["detail"] == message
+
+    def test_other_exceptions_are_left_to_django(self) -> None:
+        assert problem_exception_handler(RuntimeError("boom"), {}) is None
+
+
+class TestRenderer:
+    def test_lazy_strings_and_decimals_are_rendered(self) -> None:
+        data = {"message": gettext_lazy("Not found."), "price": Decimal("1.50")}
+
+        assert orjson.loads(ORJSONRenderer().render(data)) == {
+            "message": "Not found.",
+            "price": "1.50",
+        }
+
+    def test_indent_is_honoured(self) -> None:
+        assert b"\n  " in ORJSONRenderer().render({"a": 1}, "application/json; indent=4")
+
+    def test_unknown_types_are_refused(self) -> None:
+        with pytest.raises(TypeError):
+            ORJSONRenderer().render({"value": object()})
+
+
+def test_an_item_reads_as_its_name() -> None:
+    assert str(Item(name="Widget")) == "Widget"
