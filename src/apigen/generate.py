@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -183,24 +184,35 @@ def _first_commit(project: Path) -> None:
         raise GenerationError(f"git commit failed: {result.stderr.strip()}")
 
 
+def readme_commands(project: Path) -> list[str]:
+    """The commands of the first two code blocks of the project's README (its two commands)."""
+    readme = project / "README.md"
+    if not readme.is_file():
+        return []
+    blocks = re.findall(r"^```[a-z]*\n(.*?)^```", readme.read_text(encoding="utf-8"), re.M | re.S)
+    return [block.strip() for block in blocks[:2]]
+
+
 def next_steps(project: Project) -> str:
     """The short message printed after ``apigen new``: where to go and the two commands."""
     framework = project.framework
-    package = str(project.answers["package_name"])
     try:
         where = project.path.relative_to(Path.cwd())
     except ValueError:
         where = project.path
-    return "\n".join(
-        (
-            f"Created {framework.title} service '{project.answers['project_name']}' in {where}",
-            "",
-            "Next steps:",
-            f"  cd {where}",
-            f"  {framework.setup_and_run.format(package=package)}   # run the dev server",
-            f"  {framework.setup_and_test.format(package=package)}   # run its tests",
-        )
-    )
+    lines = [
+        f"Created {framework.title} service '{project.answers['project_name']}' in {where}",
+        "",
+        "Next steps:",
+        f"  cd {where}",
+    ]
+    commands = readme_commands(project.path)
+    labels = ("# set up and run the development server", "# set up and run its tests")
+    for label, command in zip(labels, commands, strict=False):
+        lines += [f"  {label}", *(f"  {line}" for line in command.splitlines())]
+    if not commands:
+        lines.append("  see README.md")
+    return "\n".join(lines)
 
 
 __all__ = ["ApigenError", "Project", "generate", "next_steps"]

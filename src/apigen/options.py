@@ -46,8 +46,6 @@ class Framework:
     title: str
     subdirectory: str
     orms: tuple[str, ...]
-    setup_and_run: str
-    setup_and_test: str
     # Answer values the template does not implement yet: refused, never ignored.
     unsupported: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
@@ -63,16 +61,12 @@ FRAMEWORKS: dict[str, Framework] = {
         title="Django REST Framework",
         subdirectory="drf",
         orms=("django",),
-        setup_and_run=("uv run python manage.py migrate && uv run python manage.py runserver"),
-        setup_and_test="uv run pytest",
     ),
     "flask-restful": Framework(
         name="flask-restful",
         title="Flask-RESTful",
         subdirectory="flask_restful",
         orms=("sqlalchemy",),
-        setup_and_run="uv run flask --app {package} db upgrade && uv run flask --app {package} run",
-        setup_and_test="uv run pytest",
     ),
 }
 
