@@ -18,6 +18,7 @@ combination gets its own database, dropped afterwards.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -202,7 +203,11 @@ class Environments:
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         venv = self.root / key
-        with lock:
+        self.root.mkdir(parents=True, exist_ok=True)
+        # A thread lock within this process, a file lock across processes (pytest-xdist
+        # workers, a smoke run beside the tests).
+        with lock, (self.root / f"{key}.lock").open("w") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
             if not (venv / ".apigen-ready").exists():
                 shutil.rmtree(venv, ignore_errors=True)
                 command = [uv_binary(), "sync", "--quiet", "--no-install-project"]
