@@ -68,7 +68,13 @@ GOALS = (
     ("DRF service / plain DRF", "DRF service", "plain DRF", "items list", 1.5),
     ("DRF service / bare Django", "DRF service", "bare Django", "items list", 0.8),
     ("DRF service / bare Django", "DRF service", "bare Django", "health", 0.9),
-    ("Flask-RESTful service / bare Flask", "Flask-RESTful service", "bare Flask", "items list", 1.0),
+    (
+        "Flask-RESTful service / bare Flask",
+        "Flask-RESTful service",
+        "bare Flask",
+        "items list",
+        1.0,
+    ),
     ("Flask-RESTful service / bare Flask", "Flask-RESTful service", "bare Flask", "health", 0.9),
 )
 
@@ -389,7 +395,7 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def wrk(server: Server, endpoint: str, seconds: float, args: argparse.Namespace) -> Sample:
+def wrk(server: Server, endpoint: str, seconds: int, args: argparse.Namespace) -> Sample:
     command = [
         args.wrk,
         f"-t{args.threads}",
@@ -612,21 +618,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=float, default=5, help="seconds per measured run")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per measured run")
     parser.add_argument("--rounds", type=int, default=3, help="measured runs per pair")
-    parser.add_argument("--warmup", type=float, default=1, help="seconds of warm-up per pair")
+    parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up per pair")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     parser.add_argument("--connections", type=int, default=0, help="wrk -c (2 x workers)")
     parser.add_argument("--threads", type=int, default=1, help="wrk -t")
     parser.add_argument("--framework", choices=tuple(options.FRAMEWORKS), action="append")
     parser.add_argument("--profile", action="store_true", help="py-spy the items list after")
-    parser.add_argument("--profile-seconds", type=float, default=10)
+    parser.add_argument("--profile-seconds", type=int, default=10)
     parser.add_argument("--python", default=getattr(sys, "_base_executable", sys.executable))
     parser.add_argument("--workdir", help="temporary files (default: a new temporary directory)")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument(
         "--env-root",
-        default=str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "apigen/bench"),
+        default=str(
+            Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "apigen/bench"
+        ),
         help="where the virtual environments are kept between runs",
     )
     args = parser.parse_args()

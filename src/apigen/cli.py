@@ -216,7 +216,7 @@ def smoke(
     chosen = smoke_.select(filters, covering=covering)
     if not chosen:
         _report(UsageError("no supported combination matches those options"))
-    ok = run_all(
+    results = run_all(
         chosen,
         template=template,
         jobs=jobs,
@@ -225,7 +225,7 @@ def smoke(
         python=python,
         echo=click.echo,
     )
-    sys.exit(0 if ok else 1)
+    sys.exit(0 if all(r.ok for r in results) else 1)
 
 
 if __name__ == "__main__":  # pragma: no cover

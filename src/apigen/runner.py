@@ -22,11 +22,11 @@ def run_all(
     keep: bool = False,
     python: str | None = None,
     echo: Callable[[str], None] = print,
-) -> bool:
+) -> list[smoke.Result]:
     """Smoke every combination, up to ``jobs`` at once; print progress and a summary.
 
     Returns:
-        Whether every combination passed every step.
+        Each combination's result, in the order given.
     """
     jobs = jobs or os.cpu_count() or 1
     workdir = smoke.default_workdir()
@@ -62,4 +62,4 @@ def run_all(
         echo(f"Projects and logs kept in {workdir}")
     else:
         shutil.rmtree(workdir, ignore_errors=True)
-    return not failed
+    return results

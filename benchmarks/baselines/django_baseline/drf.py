@@ -8,7 +8,16 @@ from django_baseline.models import Item
 class ItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = Item
-        fields = ["id", "url", "name", "description", "price", "in_stock", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "url",
+            "name",
+            "description",
+            "price",
+            "in_stock",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class ItemViewSet(viewsets.ModelViewSet):

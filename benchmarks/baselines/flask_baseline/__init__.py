@@ -1,7 +1,7 @@
 """Bare Flask: plain views over Flask-SQLAlchemy, the baseline of the Flask-RESTful service.
 
-    gunicorn 'flask_baseline:create_app()'
-    flask --app flask_baseline seed ITEMS.json
+gunicorn 'flask_baseline:create_app()'
+flask --app flask_baseline seed ITEMS.json
 """
 
 import json
