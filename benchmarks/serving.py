@@ -41,7 +41,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,8 +60,14 @@ ENDPOINTS = {
 }
 HEADERS = {"X-Forwarded-Proto": "https", "Accept": "application/json"}
 ITEM_KEYS = {"id", "url", "name", "description", "price", "in_stock", "created_at", "updated_at"}
-# Throttling must not answer 429 under load; its bookkeeping still runs on every request.
-UNTHROTTLED = "100000000/minute"
+# Throttling must not answer 429 under load, but its bookkeeping still runs on every request.
+# A one-second window keeps that bookkeeping the size a real client's would be: DRF and
+# Flask-Limiter (moving window) keep one timestamp per request in the window, so a huge
+# per-minute rate would make every request pay for a history of the whole run.
+UNTHROTTLED = "1000000/second"
+# The frame of gunicorn's workers (sync and gthread) that serves one request.
+REQUEST_FRAME = "handle_request (gunicorn/workers/"
+FLASK_SERVICE = "Flask-RESTful service"
 # (label, server, baseline, endpoint, goal): the service must reach goal x the baseline's rate.
 GOALS = (
     ("DRF service / plain DRF", "DRF service", "plain DRF", "items list", 1.5),
@@ -113,7 +118,7 @@ class Server:
         self.base_url = f"http://127.0.0.1:{port}"
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                self.command + ["--bind", f"127.0.0.1:{port}"],
+                [*self.command, "--bind", f"127.0.0.1:{port}"],
                 cwd=self.cwd,
                 env=self.env,
                 stdout=log,
@@ -201,13 +206,9 @@ def baseline_venv(requirements: Path, python: str, root: Path) -> Path:
         uv = uv_binary()
         env = {**os.environ}
         run([uv, "venv", "--quiet", "--python", python, str(venv)], BASELINES, env, "uv venv")
-        run(
-            [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python")]
-            + ["-r", str(requirements)],
-            BASELINES,
-            env,
-            "uv pip install",
-        )
+        python_in_venv = str(venv / "bin" / "python")
+        install = [uv, "pip", "install", "--quiet", "--python", python_in_venv]
+        run([*install, "-r", str(requirements)], BASELINES, env, "uv pip install")
         (venv / ".ready").touch()
     return venv
 
@@ -281,7 +282,7 @@ def prepare(
     gunicorn = str(runner.venv / "bin" / "gunicorn")
     servers = [
         Server(
-            name="DRF service" if framework == "drf" else "Flask-RESTful service",
+            name="DRF service" if framework == "drf" else FLASK_SERVICE,
             framework=framework,
             command=[gunicorn, "-c", "gunicorn.conf.py", *common, wsgi],
             cwd=runner.project,
@@ -418,8 +419,8 @@ def wrk(server: Server, endpoint: str, seconds: int, args: argparse.Namespace) -
         requests=int(requests),
         seconds=_ms(elapsed) / 1000,
         rps=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
-        p50_ms=_ms(re.search(r"50%\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
-        p99_ms=_ms(re.search(r"99%\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
+        p50_ms=_ms(re.search(r"^\s*50%\s+(\S+)", output, re.M).group(1)),  # type: ignore[union-attr]
+        p99_ms=_ms(re.search(r"^\s*99%\s+(\S+)", output, re.M).group(1)),  # type: ignore[union-attr]
         cpu_seconds=cpu,
         errors=errors,
     )
@@ -478,9 +479,9 @@ def report(servers: list[Server], results: Measurements, args: argparse.Namespac
             }
             table.append(row)
             print(
-                f"| {row['server']:<22} | {endpoint:<10} | {row['rps']:7.0f} | {row['p50_ms']:6.2f} |"
-                f" {row['p99_ms']:6.2f} | {row['cpu_ms_per_request']:10.2f} |"
-                f" {row['rss_mb_per_worker']:13.1f} |"
+                f"| {row['server']:<22} | {endpoint:<10} | {row['rps']:7.0f} |"
+                f" {row['p50_ms']:6.2f} | {row['p99_ms']:6.2f} |"
+                f" {row['cpu_ms_per_request']:10.2f} | {row['rss_mb_per_worker']:13.1f} |"
                 + (f" {row['errors']} errors" if row["errors"] else "")
             )
     print(
@@ -531,30 +532,18 @@ def _cpu_per_request(samples: list[Sample]) -> float:
 # -- profile ----------------------------------------------------------------------------------
 
 
-def profile(server: Server, args: argparse.Namespace, work: Path) -> None:
-    """Sample the service's workers with py-spy while wrk loads its items list."""
-    out = work / f"{server.framework}-items-list.pyspy.txt"
+def profile(server: Server, endpoint: str, args: argparse.Namespace, work: Path) -> None:
+    """Sample the service's workers with py-spy while wrk loads ``endpoint``."""
+    out = work / f"{server.framework}-{endpoint.replace(' ', '-')}.pyspy.txt"
     command = [
-        "uvx",
-        "py-spy",
-        "record",
-        "--pid",
-        str(server.pid),
-        "--subprocesses",
-        "--function",
-        "--rate",
-        "200",
-        "--format",
-        "raw",
-        "--duration",
-        str(int(args.profile_seconds)),
-        "--output",
-        str(out),
+        *("uvx", "py-spy", "record", "--pid", str(server.pid), "--subprocesses", "--function"),
+        *("--rate", "200", "--format", "raw", "--duration", str(args.profile_seconds)),
+        *("--output", str(out)),
     ]
     spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        time.sleep(2)  # py-spy attaches
-        wrk(server, "items list", args.profile_seconds, args)
+        time.sleep(2)  # py-spy attaches; wrk outlasts it
+        wrk(server, endpoint, args.profile_seconds + 3, args)
         spy.wait(timeout=args.profile_seconds + 60)
     finally:
         if spy.poll() is None:
@@ -563,17 +552,16 @@ def profile(server: Server, args: argparse.Namespace, work: Path) -> None:
     if not out.exists():
         print(f"  py-spy wrote nothing: {spy.stderr.read().decode() if spy.stderr else ''}")
         return
-    summarize_profile(server, out)
+    summarize_profile(f"{server.name}, {endpoint}", out)
 
 
 def _frame_module(frame: str) -> str:
     match = re.search(r"\(([^)]*)\)$", frame)
-    path = match.group(1) if match else ""
-    path = re.sub(r"^.*?/(site-packages|lib/python3\.\d+)/", "", path)
-    return path
+    path = re.sub(r":\d+$", "", match.group(1) if match else "")
+    return re.sub(r"^.*?/(site-packages|lib/python3\.\d+)/", "", path)
 
 
-def summarize_profile(server: Server, raw: Path) -> None:
+def summarize_profile(title: str, raw: Path) -> None:
     """Inclusive and own time by function and own time by package, from py-spy raw stacks."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
@@ -585,16 +573,17 @@ def summarize_profile(server: Server, raw: Path) -> None:
             continue
         count = int(count_text)
         frames = [f for f in stack.split(";") if not f.startswith("process ")]
-        if not any("wsgi" in f.lower() or "__call__" in f for f in frames):
-            continue  # master and worker bookkeeping outside requests
+        inside = [i for i, f in enumerate(frames) if REQUEST_FRAME in f]
+        if not inside:
+            continue  # the master, and the workers between requests
+        frames = frames[inside[0] :]
         total += count
         for frame in set(frames):
             inclusive[frame] += count
         own[frames[-1]] += count
         module = _frame_module(frames[-1])
-        top = module.split("/", 1)[0] if "/" in module else module
-        packages[top or "?"] += count
-    print(f"\nProfile of {server.name}, items list: {total} samples in requests ({raw})")
+        packages[module.split("/", 1)[0].removesuffix(".py") or "?"] += count
+    print(f"\nProfile of {title}: {total} samples inside requests ({raw})")
     print("  own time by package:")
     for name, count in packages.most_common(12):
         print(f"    {100 * count / total:5.1f}%  {name}")
@@ -619,7 +608,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--duration", type=int, default=5, help="seconds per measured run")
-    parser.add_argument("--rounds", type=int, default=3, help="measured runs per pair")
+    parser.add_argument("--rounds", type=int, default=3, help="measured runs per pair (0: none)")
     parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up per pair")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     parser.add_argument("--connections", type=int, default=0, help="wrk -c (2 x workers)")
@@ -669,12 +658,14 @@ def main() -> None:
             if server.name.endswith("service"):
                 seed_service(server)
             check_answers(server)
-        results = measure(servers, args)
-        summary = report(servers, results, args)
+        summary = {}
+        if args.rounds:  # --rounds 0 --profile: only the profiles
+            summary = report(servers, measure(servers, args), args)
         if args.profile:
             for server in servers:
                 if server.name.endswith("service"):
-                    profile(server, args, work)
+                    for endpoint in ("items list", "health"):
+                        profile(server, endpoint, args, work)
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), **summary}, indent=2))
     print(f"\nTotal {time.monotonic() - started:.0f} s; logs and data in {work}")

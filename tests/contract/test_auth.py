@@ -21,7 +21,6 @@ from tests.contract.client import (
     expect_problem,
     media_type,
     show,
-    sign_in,
     token,
 )
 from tests.contract.conftest import needs_auth, needs_scheme
@@ -72,7 +71,9 @@ def test_c34_anyone_reads_only_signed_in_users_write(
     path = f"/api/v1/items/{item['id']}/"
     expect(anon.get("/api/v1/items/"), 200, "C34")
     expect(anon.get(path), 200, "C34")
-    expect_refused_write(anon.post("/api/v1/items/", {"name": "x", "price": "1.00"}), service.auth, "C34 POST")
+    expect_refused_write(
+        anon.post("/api/v1/items/", {"name": "x", "price": "1.00"}), service.auth, "C34 POST"
+    )
     expect_refused_write(anon.put(path, {"name": "x", "price": "1.00"}), service.auth, "C34 PUT")
     expect_refused_write(anon.patch(path, {"price": "2.00"}), service.auth, "C34 PATCH")
     expect_refused_write(anon.delete(path), service.auth, "C34 DELETE")
@@ -115,7 +116,9 @@ def test_c37_basic_flow(service: Service) -> None:
             )
             expect_challenge(answer, "basic", f"C37 ({what})")
         expect_challenge(
-            client.post("/api/v1/items/", {"name": "x", "price": "1.00"}), "basic", "C37 (anonymous)"
+            client.post("/api/v1/items/", {"name": "x", "price": "1.00"}),
+            "basic",
+            "C37 (anonymous)",
         )
         good = {"Authorization": basic_header("alice", PASSWORD)}
         created = client.post("/api/v1/items/", {"name": "Basic", "price": "1.00"}, headers=good)
@@ -142,7 +145,9 @@ def test_c38_session_flow(service: Service) -> None:
         )
         body = answer.json()
         assert body.get("username") == "alice", f"[C38] login answers the username: {body!r}"
-        assert isinstance(body.get("csrf_token"), str), f"[C38] login answers a csrf_token: {body!r}"
+        assert isinstance(body.get("csrf_token"), str), (
+            f"[C38] login answers a csrf_token: {body!r}"
+        )
         assert body["csrf_token"], f"[C38] {body!r}"
         cookies = answer.headers.get_list("set-cookie")
         assert cookies, f"[C38] login sets a session cookie: {show(answer)}"
@@ -150,10 +155,14 @@ def test_c38_session_flow(service: Service) -> None:
         assert http_only, f"[C38] the session cookie is HttpOnly: {cookies!r}"
         for cookie in cookies:
             attributes = [a.strip().lower() for a in cookie.split(";")[1:]]
-            assert "secure" in attributes, f"[C38] cookies are Secure outside development: {cookie!r}"
+            assert "secure" in attributes, (
+                f"[C38] cookies are Secure outside development: {cookie!r}"
+            )
         for cookie in http_only:
             attributes = [a.strip().lower() for a in cookie.split(";")[1:]]
-            assert "samesite=lax" in attributes, f"[C38] the session cookie is SameSite=Lax: {cookie!r}"
+            assert "samesite=lax" in attributes, (
+                f"[C38] the session cookie is SameSite=Lax: {cookie!r}"
+            )
 
         client.headers["Origin"] = f"https://{service.host}"
         expect_problem(client.post("/api/v1/items/", item), 403, "C38 (write without X-CSRFToken)")
@@ -202,7 +211,9 @@ def test_c39_token_flow(service: Service) -> None:
             )
             expect_challenge(answer, "token", f"C39 (bad token {bad[:12]!r})")
         expect_challenge(
-            client.post("/api/v1/items/", {"name": "T", "price": "1.00"}), "token", "C39 (anonymous)"
+            client.post("/api/v1/items/", {"name": "T", "price": "1.00"}),
+            "token",
+            "C39 (anonymous)",
         )
 
 
@@ -215,7 +226,9 @@ def _b64(data: bytes) -> str:
 
 def _claims(jwt: str) -> dict[str, Any]:
     payload = jwt.split(".")[1]
-    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    decoded: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    )
     return decoded
 
 
@@ -251,10 +264,14 @@ def test_c40_jwt_flow(service: Service) -> None:
         expect(client.post("/api/v1/items/", item, headers=fresh), 201, "C40 (refreshed token)")
 
         head, body, signature = pair["access"].split(".")
-        tampered = f"{head}.{body}.{signature[:-4]}{'AAAA' if not signature.endswith('AAAA') else 'BBBB'}"
+        tampered = (
+            f"{head}.{body}.{signature[:-4]}{'AAAA' if not signature.endswith('AAAA') else 'BBBB'}"
+        )
         claims = _claims(pair["access"])
         now = int(time.time())
-        expired = _sign({**claims, "iat": now - 7200, "nbf": now - 7200, "exp": now - 3600}, service.secret_key)
+        expired = _sign(
+            {**claims, "iat": now - 7200, "nbf": now - 7200, "exp": now - 3600}, service.secret_key
+        )
         forged = _sign({**claims, "exp": now + 3600}, "not-the-service-key")
         for label, jwt in (
             ("tampered signature", tampered),
@@ -263,9 +280,7 @@ def test_c40_jwt_flow(service: Service) -> None:
             ("not a JWT", "not-a-jwt"),
             ("the refresh token", pair["refresh"]),
         ):
-            answer = client.post(
-                "/api/v1/items/", item, headers={"Authorization": f"Bearer {jwt}"}
-            )
+            answer = client.post("/api/v1/items/", item, headers={"Authorization": f"Bearer {jwt}"})
             expect_challenge(answer, "jwt", f"C40 ({label})")
         for label, refresh in (("forged refresh", forged), ("not a JWT", "garbage")):
             answer = client.post("/api/v1/auth/token/refresh", {"refresh": refresh})

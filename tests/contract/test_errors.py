@@ -52,8 +52,10 @@ def test_c26_malformed_json_is_400(alice: Client) -> None:
     ("content_type", "body"),
     [
         ("application/x-www-form-urlencoded", b"name=x&price=1.00"),
-        ("multipart/form-data; boundary=b", b'--b\r\nContent-Disposition: form-data; name="name"'
-         b"\r\n\r\nx\r\n--b--\r\n"),
+        (
+            "multipart/form-data; boundary=b",
+            b'--b\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n--b--\r\n',
+        ),
         ("text/plain", b'{"name": "x", "price": "1.00"}'),
     ],
     ids=["form", "multipart", "text"],

@@ -173,7 +173,9 @@ def test_c15_search_is_case_insensitive_in_name_and_description(
         assert ids(body) == everything, f"[C15] search={variant!r} finds all six: {ids(body)}"
     body = listing(anon, "C15", search=f"aLpHa{word}")
     assert ids(body) == [items[1]["id"]], f"[C15] search in the name: {ids(body)}"
-    assert word not in items[5]["name"].lower(), "the last item has the word only in its description"
+    assert word not in items[5]["name"].lower(), (
+        "the last item has the word only in its description"
+    )
     body = listing(anon, "C15", search=word.lower())
     assert items[5]["id"] in ids(body), f"[C15] search in the description: {ids(body)}"
 
@@ -198,7 +200,9 @@ def test_c16_ordering(
     assert ids(body) == expected, f"[C16] ordering={ordering}: {ids(body)} != {expected}"
 
 
-@pytest.mark.parametrize("ordering", ["bogus", "owner", "-description", "id;drop", "name,,"])
+@pytest.mark.parametrize(
+    "ordering", ["bogus", "owner", "-description", "id;drop", "-", "price__lt"]
+)
 def test_c16_unknown_ordering_is_ignored(
     anon: Client, catalogue: tuple[str, list[dict[str, Any]]], ordering: str
 ) -> None:

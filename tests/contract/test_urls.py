@@ -72,7 +72,9 @@ def test_c19_written_urls_follow_the_host_the_client_used(service: Service) -> N
         assert url.endswith("/"), f"[C19] written URL lacks the trailing slash: {url!r}"
 
 
-@pytest.mark.parametrize("path", ["/api/v1/items/", "/api/v1/items/?page=1&search=x", "/api/schema/"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/items/", "/api/v1/items/?page=1&search=x", "/api/schema/"]
+)
 def test_c45_plain_http_is_redirected_to_https(service: Service, path: str) -> None:
     with anonymous(service, https=False) as client:
         answer = client.get(path)

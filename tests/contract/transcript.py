@@ -25,6 +25,7 @@ COMPARED_HEADERS = (
     "x-request-id",
 )
 PRESENCE_HEADERS = ("strict-transport-security", "retry-after")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 VOLATILE_KEYS = {"created_at", "updated_at"}
 SECRET_KEYS = {"token", "access", "refresh", "csrf_token"}
 
@@ -74,6 +75,8 @@ def entry(label: str, answer: httpx.Response, host: str) -> dict[str, Any]:
         for name in COMPARED_HEADERS
         if name in answer.headers
     }
+    if "x-request-id" in headers and _UUID.fullmatch(headers["x-request-id"]):
+        headers["x-request-id"] = "<uuid>"
     headers |= {name: "<present>" for name in PRESENCE_HEADERS if name in answer.headers}
     kind = media_type(answer)
     body: Any
@@ -90,7 +93,7 @@ def entry(label: str, answer: httpx.Response, host: str) -> dict[str, Any]:
     return {
         "request": label,
         "status": answer.status_code,
-        "content-type": kind,
+        "content-type": kind if answer.content else "<no body>",
         "headers": headers,
         "body": body,
     }
@@ -205,3 +208,15 @@ def _wrong(auth: str) -> str:
 def dumps(log: list[dict[str, Any]]) -> str:
     """A transcript as readable text, for diffs."""
     return json.dumps(log, indent=1, sort_keys=True)
+
+
+METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def operations(document: dict[str, Any]) -> set[tuple[str, str]]:
+    """(path with parameters as ``{}`` and a trailing slash, method) pairs."""
+    found = set()
+    for path, item in document.get("paths", {}).items():
+        normalized = re.sub(r"\{[^}]+\}", "{}", path).rstrip("/") + "/"
+        found |= {(normalized, method) for method in item if method in METHODS}
+    return found

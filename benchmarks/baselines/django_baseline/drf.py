@@ -8,7 +8,7 @@ from django_baseline.models import Item
 class ItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = Item
-        fields = [
+        fields = (
             "id",
             "url",
             "name",
@@ -17,7 +17,7 @@ class ItemSerializer(serializers.ModelSerializer):
             "in_stock",
             "created_at",
             "updated_at",
-        ]
+        )
 
 
 class ItemViewSet(viewsets.ModelViewSet):

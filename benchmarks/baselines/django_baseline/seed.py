@@ -4,6 +4,7 @@ import json
 import os
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import django
 
@@ -11,13 +12,12 @@ import django
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_baseline.settings_drf")
     django.setup()
-    from django.core.management import call_command
+    from django.core.management import call_command  # noqa: PLC0415 - after setup()
 
-    from django_baseline.models import Item
+    from django_baseline.models import Item  # noqa: PLC0415
 
     call_command("migrate", run_syncdb=True, verbosity=0)
-    with open(sys.argv[1], encoding="utf-8") as source:
-        items = json.load(source)
+    items = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
     Item.objects.all().delete()
     for item in items:  # one by one, as the service's were created: same ids, same order
         Item.objects.create(**{**item, "price": Decimal(item["price"])})

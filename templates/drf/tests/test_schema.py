@@ -4,6 +4,8 @@ import pytest
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
+pytestmark = pytest.mark.django_db
+
 
 def test_schema_is_json_when_asked_and_valid(client: APIClient) -> None:
     response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
@@ -31,7 +33,6 @@ def test_swagger_ui_uses_local_assets(client: APIClient) -> None:
     assert "cdn" not in html.lower()
 
 
-@pytest.mark.django_db
 def test_swagger_ui_assets_are_served(client: APIClient) -> None:
     response = client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
     response.close()
@@ -39,7 +40,6 @@ def test_swagger_ui_assets_are_served(client: APIClient) -> None:
     assert response.status_code == 200
 
 
-@pytest.mark.django_db
 def test_browsable_api_in_development(client: APIClient) -> None:
     response = client.get("/api/v1/items/", HTTP_ACCEPT="text/html")
 

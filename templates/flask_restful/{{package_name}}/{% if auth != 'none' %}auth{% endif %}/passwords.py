@@ -4,28 +4,33 @@ from __future__ import annotations
 
 from functools import cache
 
+from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import User
 
+DEFAULT_METHOD = "scrypt"
+
 
 def hash_password(password: str) -> str:
-    """A salted, slow hash (werkzeug's scrypt) fit for storing."""
-    return generate_password_hash(password)
+    """A salted, deliberately slow hash fit for storing (werkzeug's scrypt by default)."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_METHOD)
+    return generate_password_hash(password, method=method)
 
 
 @cache
-def _decoy_hash() -> str:
-    return hash_password("decoy password: checked when the user does not exist")
+def _decoy_hash(method: str) -> str:
+    return generate_password_hash("decoy: checked when the user does not exist", method=method)
 
 
 def verify_credentials(username: str, password: str) -> User | None:
     """The active user with these credentials, else None, in the same time either way."""
-    user = db.session.scalar(select(User).where(User.username == username))
+    user: User | None = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        check_password_hash(_decoy_hash(), password)
+        method = current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_METHOD)
+        check_password_hash(_decoy_hash(method), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.is_active:
         return None

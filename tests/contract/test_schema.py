@@ -1,0 +1,134 @@
+"""C20, C22, C23: the OpenAPI document, its Swagger UI, and fuzzing the service against it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from openapi_spec_validator import validate
+from schemathesis.core.failures import FailureGroup
+
+from tests.contract.client import Client, anonymous, expect, media_type, show, sign_in
+from tests.contract.services import Service
+from tests.contract.transcript import operations
+
+pytestmark = [pytest.mark.contract, pytest.mark.slow]
+
+# Examples per operation and generation mode (positive, negative): enough to find the usual
+# crashes and mismatches, few enough for CI.
+MAX_EXAMPLES = 25
+ITEM_OPERATIONS = {
+    ("/api/v1/items/", "get"),
+    ("/api/v1/items/", "post"),
+    ("/api/v1/items/{}/", "get"),
+    ("/api/v1/items/{}/", "put"),
+    ("/api/v1/items/{}/", "patch"),
+    ("/api/v1/items/{}/", "delete"),
+}
+
+
+def fetch_schema(service: Service) -> dict[str, Any]:
+    with anonymous(service) as client:
+        answer = expect(client.get("/api/schema/"), 200, "C20")
+    assert media_type(answer) in {"application/json", "application/vnd.oai.openapi+json"}, (
+        f"[C20] the document is JSON when the client accepts JSON: {show(answer)}"
+    )
+    document: dict[str, Any] = answer.json()
+    return document
+
+
+def test_c20_schema_is_valid_openapi_3(service: Service) -> None:
+    document = fetch_schema(service)
+    assert str(document.get("openapi", "")).startswith("3."), (
+        f"[C20] OpenAPI 3: {document.get('openapi')!r}"
+    )
+    try:
+        validate(document)
+    except Exception as exc:  # the validator's own error names the place
+        pytest.fail(f"[C20] the OpenAPI document is not valid: {exc}")
+    missing = ITEM_OPERATIONS - operations(document)
+    assert not missing, f"[C20] the document does not describe {sorted(missing)}"
+
+
+def test_c23_swagger_ui_works_offline(service: Service) -> None:
+    with anonymous(service) as client:
+        answer = expect(client.get("/api/docs/", headers={"Accept": "text/html"}), 200, "C23")
+        assert media_type(answer) == "text/html", f"[C23] Swagger UI is a page: {show(answer)}"
+        page = answer.text
+        assert "swagger" in page.lower(), "[C23] the page is Swagger UI"
+        assets = re.findall(r"""(?:src|href)\s*=\s*["']([^"'#]+)["']""", page)
+        assert any(a.endswith(".js") or "js" in a for a in assets), f"[C23] no scripts: {assets}"
+        base = f"https://{service.host}/api/docs/"
+        for asset in assets:
+            url = urljoin(base, asset)
+            parts = urlsplit(url)
+            assert parts.netloc == service.host, (
+                f"[C23] Swagger UI loads {asset!r} from elsewhere: it must work offline"
+            )
+            if parts.path.endswith((".js", ".css")):
+                path = parts.path + (f"?{parts.query}" if parts.query else "")
+                expect(client.get(path, headers={"Accept": "*/*"}), 200, f"C23 ({path})")
+
+
+def _auth_headers(service: Service) -> tuple[dict[str, str], Client]:
+    client = sign_in(service, "alice")
+    headers = {"X-Forwarded-Proto": "https", **client.headers}
+    if client.cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    return headers, client
+
+
+def fuzz(document: dict[str, Any], base_url: str, headers: dict[str, str]) -> list[str]:
+    """Run schemathesis' default checks on every operation; the failures, as text."""
+    schema = schemathesis.openapi.from_dict(document)
+    problems: list[str] = []
+    for result in schema.get_all_operations():
+        try:
+            operation = result.ok()
+        except Exception as exc:  # an operation schemathesis cannot read is a finding
+            problems.append(f"an operation cannot be tested: {exc}")
+            continue
+        for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
+
+            @settings(
+                max_examples=MAX_EXAMPLES,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+                report_multiple_bugs=True,
+            )
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def run(case: schemathesis.Case) -> None:
+                case.call_and_validate(base_url=base_url, headers=headers)
+
+            try:
+                run()
+            except Unsatisfiable:
+                continue  # nothing to generate (no parameters to make invalid)
+            except (Exception, BaseExceptionGroup) as exc:
+                problems.append(f"{operation.label} [{mode.value}]: {describe(exc)}")
+    return problems
+
+
+def describe(exc: BaseException) -> str:
+    """A failure and, for a group, each failure in it."""
+    if isinstance(exc, FailureGroup):
+        return str(exc)  # schemathesis' report: each check, the answer, a curl to reproduce
+    if isinstance(exc, BaseExceptionGroup):
+        return "\n".join(describe(e) for e in exc.exceptions)
+    return f"{type(exc).__name__}: {exc}".strip()
+
+
+def test_c22_fuzzing_finds_nothing(service: Service) -> None:
+    document = fetch_schema(service)
+    headers, client = _auth_headers(service)
+    with client:
+        problems = fuzz(document, service.base_url, headers)
+    assert not problems, f"[C22] schemathesis on {service.id}:\n" + "\n\n".join(problems)
