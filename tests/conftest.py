@@ -27,7 +27,9 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
         )
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("COPIER_SETTINGS_PATH", str(home / "copier-settings.yml"))
+    settings = home / "copier-settings.yml"
+    settings.write_text("{}\n", encoding="utf-8")
+    monkeypatch.setenv("COPIER_SETTINGS_PATH", str(settings))
 
 
 @pytest.fixture
