@@ -216,15 +216,18 @@ def smoke(
     chosen = smoke_.select(filters, covering=covering)
     if not chosen:
         _report(UsageError("no supported combination matches those options"))
-    results = run_all(
-        chosen,
-        template=template,
-        jobs=jobs,
-        junit=junit,
-        keep=keep,
-        python=python,
-        echo=click.echo,
-    )
+    try:
+        results = run_all(
+            chosen,
+            template=template,
+            jobs=jobs,
+            junit=junit,
+            keep=keep,
+            python=python,
+            echo=click.echo,
+        )
+    except ApigenError as exc:
+        _report(exc)
     sys.exit(0 if all(r.ok for r in results) else 1)
 
 

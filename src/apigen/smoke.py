@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from apigen import options
+from apigen.errors import UsageError
 
 STEPS = ("render", "install", "lint", "test", "serve")
 TAIL_LINES = 30
@@ -181,10 +183,25 @@ class Environments:
     """Virtual environments shared by projects whose dependency tables are equal."""
 
     def __init__(self, root: Path, python: str | None = None) -> None:
+        """Keep environments under ``root``, made with ``python`` (default: this one).
+
+        ``python`` is a version (``3.13``) or an interpreter's path, as uv takes it.
+        """
         self.root = root
-        self.python = python
+        self.python = sys.executable if python is None else find_python(python)
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+
+    @functools.cached_property
+    def python_version(self) -> str:
+        """The full version of the interpreter the environments use (part of their key)."""
+        result = subprocess.run(
+            [self.python, "-c", "import sys; print(sys.version)"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return result.stdout.strip() or self.python
 
     def key(self, project: Path) -> str:
         """A hash of what decides the environment's contents."""
@@ -193,7 +210,7 @@ class Environments:
             "requires-python": data["project"].get("requires-python"),
             "dependencies": sorted(data["project"].get("dependencies", [])),
             "groups": data.get("dependency-groups", {}),
-            "python": self.python or sys.version.split()[0],
+            "python": self.python_version,
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -211,11 +228,33 @@ class Environments:
             if not (venv / ".apigen-ready").exists():
                 shutil.rmtree(venv, ignore_errors=True)
                 command = [uv_binary(), "sync", "--quiet", "--no-install-project"]
-                if self.python:
-                    command += ["--python", self.python]
+                command += ["--python", self.python]
                 run(command, env={"UV_PROJECT_ENVIRONMENT": str(venv)}, timeout=900)
                 (venv / ".apigen-ready").touch()
         return venv
+
+
+def find_python(spec: str) -> str:
+    """An interpreter for ``spec`` (a path or a version such as ``3.13``).
+
+    Looks on PATH, then where uv and pyenv keep interpreters.
+
+    Raises:
+        UsageError: no working interpreter matches.
+    """
+    candidates = [spec] if os.sep in spec else []
+    candidates.append(shutil.which(f"python{spec}") or "")
+    found = subprocess.run(
+        [uv_binary(), "python", "find", spec], capture_output=True, text=True, check=False
+    )
+    candidates.append(found.stdout.strip())
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates += [str(p) for p in sorted(pyenv.glob(f"{spec}*/bin/python{spec}"))]
+    for candidate in filter(None, candidates):
+        works = subprocess.run([candidate, "-c", "pass"], capture_output=True, check=False)
+        if works.returncode == 0:
+            return candidate
+    raise UsageError(f"python '{spec}' is not installed: give a version or an interpreter path")
 
 
 def uv_binary() -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -33,27 +31,13 @@ def require_servers(combination: smoke.Combination) -> None:
             server_required(name)
 
 
-def find_python(version: str) -> str:
-    """An interpreter for ``version``: on PATH, else one pyenv installed."""
-    for candidate in (
-        shutil.which(f"python{version}"),
-        *sorted(
-            str(p)
-            for p in (Path.home() / ".pyenv" / "versions").glob(f"{version}*/bin/python{version}")
-        ),
-    ):
-        if candidate and subprocess.run([candidate, "-c", "pass"], check=False).returncode == 0:
-            return candidate
-    pytest.fail(f"Python {version} is not installed: the generated projects are tested on it")
-
-
 @pytest.fixture(scope="session")
 def environments() -> dict[str | None, smoke.Environments]:
     """Shared environments, kept between runs: per Python, per dependency set."""
     root = smoke.default_env_root()
     return {
-        None: smoke.Environments(root, find_python(LOWEST_PYTHON)),
-        HIGHEST_PYTHON: smoke.Environments(root, find_python(HIGHEST_PYTHON)),
+        None: smoke.Environments(root, LOWEST_PYTHON),
+        HIGHEST_PYTHON: smoke.Environments(root, HIGHEST_PYTHON),
     }
 
 
