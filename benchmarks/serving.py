@@ -4,7 +4,8 @@
                                         [--framework drf|flask-restful] [--profile]
 
 For each framework, apigen renders the default service (auth none, SQLite, no Redis), installs
-it with ``uv sync``, migrates it and seeds 100 items through its own API. The baselines in
+it with ``uv sync``, migrates it and seeds 100 items through its own API (``--project``
+serves an already generated default project instead, to try out template changes). The baselines in
 ``benchmarks/baselines`` get the same 100 items, the same Python, the same gunicorn worker
 count and worker class:
 
@@ -247,18 +248,27 @@ def gunicorn_settings(config: Path, env: dict[str, str]) -> dict[str, Any]:
 
 
 def prepare(
-    framework: str, args: argparse.Namespace, work: Path, python: str, secret: str
+    framework: str, args: argparse.Namespace, work: Path, python: str | None, secret: str
 ) -> list[Server]:
     """Render, install and migrate the service; install and seed its baselines."""
     seed_file = work / "items.json"
     env_root = Path(args.env_root)
     print(f"[{framework}] rendering and installing the generated service", flush=True)
     combination = Combination(options.complete({"framework": framework}))
-    runner = Runner(combination, work, Environments(env_root / "services", python=python))
-    runner.render()
+    environments = Environments(env_root / "services", python=python)
+    python = environments.python
+    runner = Runner(combination, work, environments)
+    package = runner.package
+    given = dict(p.split("=", 1) for p in args.project or []).get(framework)
+    if given:  # an already generated project, e.g. with template changes being tried out
+        shutil.copytree(given, runner.project, ignore=shutil.ignore_patterns(".venv", "*.sqlite3"))
+        answers = (runner.project / ".copier-answers.yml").read_text(encoding="utf-8")
+        if match := re.search(r"^package_name: (\w+)$", answers, re.M):
+            package = match.group(1)
+    else:
+        runner.render()
     runner.install()
     assert runner.venv is not None
-    package = runner.package
     service_env = venv_env(
         runner.venv,
         {
@@ -614,9 +624,15 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=0, help="wrk -c (2 x workers)")
     parser.add_argument("--threads", type=int, default=1, help="wrk -t")
     parser.add_argument("--framework", choices=tuple(options.FRAMEWORKS), action="append")
+    parser.add_argument(
+        "--project",
+        action="append",
+        metavar="FRAMEWORK=DIR",
+        help="serve this generated project (e.g. drf=./my-svc) instead of rendering one",
+    )
     parser.add_argument("--profile", action="store_true", help="py-spy the items list after")
     parser.add_argument("--profile-seconds", type=int, default=10)
-    parser.add_argument("--python", default=getattr(sys, "_base_executable", sys.executable))
+    parser.add_argument("--python", help="a version or an interpreter (default: this one)")
     parser.add_argument("--workdir", help="temporary files (default: a new temporary directory)")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument(

@@ -12,3 +12,6 @@ errorlog = "-"
 # The application trusts X-Forwarded-Proto from the proxy in front of it (werkzeug's ProxyFix);
 # gunicorn is told the same so that both agree on the scheme.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+# No runtime control socket: the supervisor (container runtime, systemd) restarts the service,
+# and the service user may have no writable home for the socket.
+control_socket_disable = True

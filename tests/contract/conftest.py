@@ -18,7 +18,7 @@ from apigen import smoke
 from tests.contract.client import Client, anonymous, sign_in
 from tests.contract.services import Pool, Service, ServiceStartError
 from tests.contract.transcript import record
-from tests.slow.conftest import LOWEST_PYTHON, find_python, require_servers
+from tests.slow.conftest import LOWEST_PYTHON, require_servers
 
 ALL = os.environ.get("APIGEN_CONTRACT_ALL", "").lower() in {"1", "true", "yes"}
 COMBINATIONS = smoke.select() if ALL else smoke.covering_subset()
@@ -77,7 +77,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pool]:
     """Every service the session starts; all stopped (and databases dropped) at the end."""
-    environments = smoke.Environments(smoke.default_env_root(), find_python(LOWEST_PYTHON))
+    environments = smoke.Environments(smoke.default_env_root(), LOWEST_PYTHON)
     workdir = Path(tmp_path_factory.mktemp("contract"))
     services = Pool(workdir, environments, on_start=record)
     try:

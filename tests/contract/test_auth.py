@@ -205,7 +205,7 @@ def test_c39_token_flow(service: Service) -> None:
         expect(
             client.post("/api/v1/items/", {"name": "T", "price": "1.00"}, headers=good), 201, "C39"
         )
-        for bad in (f"Token {body['token']}x", "Token ", "Token a b"):
+        for bad in (f"Token {body['token']}x", "Token", "Token a b"):
             answer = client.post(
                 "/api/v1/items/", {"name": "T", "price": "1.00"}, headers={"Authorization": bad}
             )

@@ -86,7 +86,13 @@ def test_c7_get_item_and_unknown_ids(alice: Client, anon: Client) -> None:
     item = alice.create(name=f"Widget {token()}", price="3.00")
     got = expect(anon.get(item_path(item)), 200, "C7").json()
     assert got == item, f"[C7] GET differs from the created item: {got!r} != {item!r}"
-    for path in ("/api/v1/items/999999999/", "/api/v1/items/0/", "/api/v1/items/abc/"):
+    for path in (
+        "/api/v1/items/999999999/",
+        "/api/v1/items/0/",
+        "/api/v1/items/-1/",
+        "/api/v1/items/abc/",
+        "/api/v1/items/99999999999999999999999/",  # beyond any integer column
+    ):
         expect_problem(anon.get(path), 404, "C7")
 
 

@@ -1,4 +1,11 @@
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import QuerySet
 from django_filters import rest_framework as filters
+from rest_framework.filters import OrderingFilter
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from .models import Item
 
@@ -9,3 +16,13 @@ class ItemFilter(filters.FilterSet):
     class Meta:
         model = Item
         fields = ["in_stock"]
+
+
+class StableOrderingFilter(OrderingFilter):
+    """`?ordering=`, with ties broken by id so that pages never overlap or skip items."""
+
+    def get_ordering(
+        self, request: Request, queryset: QuerySet[Any], view: APIView
+    ) -> Sequence[str]:
+        ordering = list(super().get_ordering(request, queryset, view) or [])
+        return ordering if "id" in ordering else [*ordering, "id"]

@@ -25,7 +25,7 @@ def assert_problem(response: TestResponse, status: int) -> dict[str, Any]:
 
 def test_unknown_path(client: FlaskClient) -> None:
     problem = assert_problem(client.get("/nowhere"), 404)
-    assert problem["detail"] == "Not found."
+    assert problem["detail"] == "The requested resource was not found."
 
 
 def test_unknown_method(client: FlaskClient) -> None:
@@ -52,7 +52,8 @@ def test_malformed_json_is_400(author: FlaskClient) -> None:
 def test_body_over_one_mebibyte_is_413(author: FlaskClient) -> None:
     body = b'{"name": "' + b"x" * (1024 * 1024) + b'"}'
     response = author.post(ITEMS, data=body, content_type="application/json")
-    assert_problem(response, 413)
+    problem = assert_problem(response, 413)
+    assert problem["detail"] == "The request body exceeds 1048576 bytes."
 
 
 def test_host_outside_allowed_hosts_is_400(client: FlaskClient) -> None:
@@ -75,7 +76,7 @@ def test_unhandled_errors_hide_their_details(make_app: Callable[..., Flask]) -> 
 
     response = app.test_client().get("/boom")
     problem = assert_problem(response, 500)
-    assert problem["detail"] == "A server error occurred."
+    assert problem["detail"] == "The server encountered an unexpected error."
     assert b"secret" not in response.data
     assert b"Traceback" not in response.data
 

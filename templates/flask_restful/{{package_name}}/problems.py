@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 import time
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, current_app, request
 from flask_limiter.errors import RateLimitExceeded
-from werkzeug.exceptions import BadRequest, HTTPException, default_exceptions
-from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.exceptions import BadRequest, HTTPException, SecurityError, default_exceptions
 
 from .extensions import limiter
 from .json import dump_bytes
@@ -18,20 +18,19 @@ PROBLEM_JSON = "application/problem+json"
 
 # Werkzeug's default descriptions are written for HTML pages; these read well in an API.
 DEFAULT_DETAILS = {
-    400: "Bad request.",
+    400: "The request could not be understood.",
     401: "Authentication credentials were not provided.",
     403: "You do not have permission to perform this action.",
-    404: "Not found.",
+    404: "The requested resource was not found.",
     406: "Could not satisfy the request Accept header.",
-    413: "Request body exceeds the limit of 1 MiB.",
-    500: "A server error occurred.",
+    500: "The server encountered an unexpected error.",
 }
 
 
 class ValidationError(BadRequest):
     """Invalid input: ``errors`` names every bad field with its messages."""
 
-    description = "Invalid input."
+    description = "The request data is invalid."
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__()
@@ -48,7 +47,7 @@ def problem(
     """A problem details response; ``members`` extend the standard ones."""
     body = {
         "type": "about:blank",
-        "title": HTTP_STATUS_CODES.get(status, "Unknown Error"),
+        "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
         **members,
@@ -59,13 +58,16 @@ def problem(
 def _detail(error: HTTPException) -> str:
     code = error.code or 500
     stock = default_exceptions.get(code)
-    if error.description and (stock is None or error.description != stock.description):
+    own = stock is None or error.description != stock.description
+    if error.description and own and not isinstance(error, SecurityError):
         return error.description
     if code == 405:
         return f'Method "{request.method}" not allowed.'
+    if code == 413:
+        return f"The request body exceeds {current_app.config['MAX_CONTENT_LENGTH']} bytes."
     if code == 415:
         return f'Unsupported media type "{request.content_type or ""}" in request.'
-    return DEFAULT_DETAILS.get(code, HTTP_STATUS_CODES.get(code, "Error") + ".")
+    return DEFAULT_DETAILS.get(code, f"{HTTPStatus(code).phrase}.")
 
 
 def _retry_after() -> int:
