@@ -4,8 +4,8 @@
                                         [--framework drf|flask-restful] [--profile]
 
 For each framework, apigen renders the default service (auth none, SQLite, no Redis), installs
-it with ``uv sync``, migrates it and seeds 100 items through its own API (``--project``
-serves an already generated default project instead, to try out template changes). The baselines in
+it with ``uv sync``, migrates it and seeds 100 items through its own API (``--project`` serves
+an already generated default project instead, to try out template changes). The baselines in
 ``benchmarks/baselines`` get the same 100 items, the same Python, the same gunicorn worker
 count and worker class:
 
@@ -18,7 +18,8 @@ time, from its own process, rotating the order each round so that machine noise 
 them alike. Reported per server and endpoint: requests/s, p50/p99 latency, server CPU per
 request (utime+stime of the gunicorn master and workers, from /proc) and RSS per worker; then
 the ratios the goals are stated in, each the median of the per-round ratios of runs made back
-to back. ``--profile`` then samples each generated service's items list with py-spy.
+to back. ``--profile`` then samples each generated service with py-spy while wrk loads its
+items list, then its /health.
 
 Needs wrk (Debian: ``apt-get install -y wrk``) and, for ``--profile``, py-spy (run with
 ``uvx``).
@@ -253,13 +254,13 @@ def prepare(
     """Render, install and migrate the service; install and seed its baselines."""
     seed_file = work / "items.json"
     env_root = Path(args.env_root)
-    print(f"[{framework}] rendering and installing the generated service", flush=True)
     combination = Combination(options.complete({"framework": framework}))
     environments = Environments(env_root / "services", python=python)
     python = environments.python
     runner = Runner(combination, work, environments)
     package = runner.package
     given = dict(p.split("=", 1) for p in args.project or []).get(framework)
+    print(f"[{framework}] {'copying' if given else 'rendering'} and installing the service")
     if given:  # an already generated project, e.g. with template changes being tried out
         shutil.copytree(given, runner.project, ignore=shutil.ignore_patterns(".venv", "*.sqlite3"))
         answers = (runner.project / ".copier-answers.yml").read_text(encoding="utf-8")
@@ -300,7 +301,7 @@ def prepare(
             log_path=work / f"{framework}-service.log",
         )
     ]
-    modules = ("django", "djangorestframework", "gunicorn")
+    modules: tuple[str, ...] = ("django", "djangorestframework", "gunicorn")
     if framework == "flask-restful":
         modules = ("flask", "flask-restful", "sqlalchemy", "gunicorn")
     print(f"  service:  {versions(runner.venv, modules)}; gunicorn {settings}", flush=True)
@@ -420,7 +421,9 @@ def wrk(server: Server, endpoint: str, seconds: int, args: argparse.Namespace) -
         command += ["-H", f"{name}: {value}"]
     command.append(server.base_url + ENDPOINTS[endpoint])
     before = server.cpu_seconds()
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(
+        command, capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
     cpu = server.cpu_seconds() - before
     requests, elapsed = re.search(r"(\d+) requests in ([\d.]+[a-z]+)", output).groups()  # type: ignore[union-attr]
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
@@ -461,7 +464,9 @@ def measure(servers: list[Server], args: argparse.Namespace) -> Measurements:
     return results
 
 
-def report(servers: list[Server], results: Measurements, args: argparse.Namespace) -> dict:
+def report(
+    servers: list[Server], results: Measurements, args: argparse.Namespace
+) -> dict[str, Any]:
     print(
         f"\nResults: {args.rounds} rounds x {args.duration:g} s per server and endpoint,"
         f" wrk -t{args.threads} -c{args.connections}, gunicorn --workers {args.workers};"
@@ -630,7 +635,7 @@ def main() -> None:
         metavar="FRAMEWORK=DIR",
         help="serve this generated project (e.g. drf=./my-svc) instead of rendering one",
     )
-    parser.add_argument("--profile", action="store_true", help="py-spy the items list after")
+    parser.add_argument("--profile", action="store_true", help="then py-spy each service")
     parser.add_argument("--profile-seconds", type=int, default=10)
     parser.add_argument("--python", help="a version or an interpreter (default: this one)")
     parser.add_argument("--workdir", help="temporary files (default: a new temporary directory)")
@@ -669,12 +674,14 @@ def main() -> None:
         for server in servers:
             stack.callback(server.stop)
             server.start(free_port())
+        # Runs first on the way out: a second Ctrl-C must not cut the stopping short.
+        stack.callback(signal.signal, signal.SIGINT, signal.SIG_IGN)
         for server in servers:
             server.wait_until_up()
             if server.name.endswith("service"):
                 seed_service(server)
             check_answers(server)
-        summary = {}
+        summary: dict[str, Any] = {}
         if args.rounds:  # --rounds 0 --profile: only the profiles
             summary = report(servers, measure(servers, args), args)
         if args.profile:
@@ -688,4 +695,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("interrupted; every server was stopped")

@@ -75,16 +75,23 @@ def test_c23_swagger_ui_works_offline(service: Service) -> None:
                 expect(client.get(path, headers={"Accept": "*/*"}), 200, f"C23 ({path})")
 
 
-def _auth_headers(service: Service) -> tuple[dict[str, str], Client]:
+def _credentials(service: Service) -> tuple[dict[str, str], dict[str, str], Client]:
+    """The headers and the session cookies that make a request come from alice."""
     client = sign_in(service, "alice")
-    headers = {"X-Forwarded-Proto": "https", **client.headers}
-    if client.cookies:
-        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-    return headers, client
+    return {"X-Forwarded-Proto": "https", **client.headers}, dict(client.cookies), client
 
 
-def fuzz(document: dict[str, Any], base_url: str, headers: dict[str, str]) -> list[str]:
-    """Run schemathesis' default checks on every operation; the failures, as text."""
+def fuzz(
+    document: dict[str, Any],
+    base_url: str,
+    headers: dict[str, str],
+    cookies: dict[str, str] | None = None,
+) -> list[str]:
+    """Run schemathesis' default checks on every operation; the failures, as text.
+
+    Session cookies go into each case rather than a fixed header: a negative case that leaves
+    out a required cookie must reach the service without it.
+    """
     schema = schemathesis.openapi.from_dict(document)
     problems: list[str] = []
     for result in schema.get_all_operations():
@@ -94,20 +101,7 @@ def fuzz(document: dict[str, Any], base_url: str, headers: dict[str, str]) -> li
             problems.append(f"an operation cannot be tested: {exc}")
             continue
         for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
-
-            @settings(
-                max_examples=MAX_EXAMPLES,
-                deadline=None,
-                database=None,
-                derandomize=True,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-                report_multiple_bugs=True,
-            )
-            @given(case=operation.as_strategy(generation_mode=mode))
-            def run(case: schemathesis.Case) -> None:
-                case.call_and_validate(base_url=base_url, headers=headers)
-
+            run = _hypothesis_test(operation, mode, base_url, headers, cookies or {})
             try:
                 run()
             except Unsatisfiable:
@@ -115,6 +109,33 @@ def fuzz(document: dict[str, Any], base_url: str, headers: dict[str, str]) -> li
             except (Exception, BaseExceptionGroup) as exc:
                 problems.append(f"{operation.label} [{mode.value}]: {describe(exc)}")
     return problems
+
+
+def _hypothesis_test(
+    operation: schemathesis.APIOperation,
+    mode: schemathesis.GenerationMode,
+    base_url: str,
+    headers: dict[str, str],
+    cookies: dict[str, str],
+) -> Any:
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=True,
+    )
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case: schemathesis.Case) -> None:
+        if cookies:
+            present = case.cookies or {}
+            if mode.is_positive or any(name in present for name in cookies):
+                case.cookies = {**present, **cookies}
+        case.call_and_validate(base_url=base_url, headers=headers)
+
+    return run
 
 
 def describe(exc: BaseException) -> str:
@@ -128,7 +149,7 @@ def describe(exc: BaseException) -> str:
 
 def test_c22_fuzzing_finds_nothing(service: Service) -> None:
     document = fetch_schema(service)
-    headers, client = _auth_headers(service)
+    headers, cookies, client = _credentials(service)
     with client:
-        problems = fuzz(document, service.base_url, headers)
+        problems = fuzz(document, service.base_url, headers, cookies)
     assert not problems, f"[C22] schemathesis on {service.id}:\n" + "\n\n".join(problems)

@@ -15,6 +15,8 @@ def test_schema_is_json_when_asked_and_valid(client: APIClient) -> None:
     schema = response.json()
     validate_schema(schema)
     assert {"/api/v1/items/", "/api/v1/items/{id}/", "/health/", "/ready/"} <= set(schema["paths"])
+    errors = schema["paths"]["/api/v1/items/"]["post"]["responses"]["default"]
+    assert "application/problem+json" in errors["content"]
 
 
 def test_schema_defaults_to_yaml(client: APIClient) -> None:
@@ -40,7 +42,7 @@ def test_swagger_ui_assets_are_served(client: APIClient) -> None:
     assert response.status_code == 200
 
 
-def test_browsable_api_in_development(client: APIClient) -> None:
+def test_browsers_get_the_browsable_api(client: APIClient) -> None:
     response = client.get("/api/v1/items/", HTTP_ACCEPT="text/html")
 
     assert response.status_code == 200

@@ -14,7 +14,9 @@ def test_schema_is_valid_json_when_asked(client: FlaskClient) -> None:
     document = response.json
     assert document is not None
     validate(document)
-    assert {"/api/v1/items/", "/api/v1/items/{item_id}/"} <= set(document["paths"])
+    assert {"/api/v1/items/", "/api/v1/items/{item_id}/", "/health/", "/ready/"} <= set(
+        document["paths"]
+    )
     item = document["components"]["schemas"]["Item"]
     assert item["properties"]["id"]["readOnly"] is True
     assert "readOnly" not in item["properties"]["name"]
