@@ -306,9 +306,15 @@ class Runner:
         self.venv = self.environments.prepare(self.project, self.run)
 
     def lint(self) -> None:
-        """Run its linters and type checker."""
+        """Run its linters and type checker.
+
+        mypy's cache is shared by every project of a framework: the stubs and libraries it
+        analyses are the same files, so a warm cache cuts mypy's time by more than half.
+        """
+        framework = str(self.combination.answers["framework"])
+        cache = {"MYPY_CACHE_DIR": str(self.environments.root.parent / "mypy" / framework)}
         for command in _LINT:
-            self.run(command)
+            self.run(command, env=cache)
 
     def test(self) -> None:
         """Run its own test suite."""
