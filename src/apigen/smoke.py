@@ -242,14 +242,18 @@ def find_python(spec: str) -> str:
     Raises:
         UsageError: no working interpreter matches.
     """
-    candidates = [spec] if os.sep in spec else []
-    candidates.append(shutil.which(f"python{spec}") or "")
-    found = subprocess.run(
-        [uv_binary(), "python", "find", spec], capture_output=True, text=True, check=False
-    )
-    candidates.append(found.stdout.strip())
-    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    candidates += [str(p) for p in sorted(pyenv.glob(f"{spec}*/bin/python{spec}"))]
+    if os.sep in spec:
+        candidates = [spec]
+    else:
+        found = subprocess.run(
+            [uv_binary(), "python", "find", spec], capture_output=True, text=True, check=False
+        )
+        pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+        candidates = [
+            shutil.which(f"python{spec}") or "",
+            found.stdout.strip(),
+            *(str(p) for p in sorted(pyenv.glob(f"{spec}*/bin/python{spec}"))),
+        ]
     for candidate in filter(None, candidates):
         works = subprocess.run([candidate, "-c", "pass"], capture_output=True, check=False)
         if works.returncode == 0:
