@@ -1,4 +1,4 @@
-"""Item fields whose OpenAPI description states exactly what they accept.
+"""Fields whose OpenAPI description states exactly what they accept.
 
 DRF refuses null characters in text and text that is only whitespace where text is required;
 the patterns say so, so that clients (and API fuzzers) can trust the document.
@@ -10,10 +10,23 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
 
-@extend_schema_field(
-    {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$"}
-)
+
+@extend_schema_field({"type": "string", "minLength": 1, "pattern": NOT_BLANK})
+class TextField(serializers.CharField):
+    """Required text: not empty, not only whitespace."""
+
+
+@extend_schema_field({"type": "string", "format": "password", "pattern": r"^[^\x00]+$"})
+class PasswordField(serializers.CharField):
+    """A password, taken as it is (whitespace included)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(trim_whitespace=False, style={"input_type": "password"}, **kwargs)
+
+
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": 100, "pattern": NOT_BLANK})
 class NameField(serializers.CharField):
     """1 to 100 characters, not all of them whitespace."""
 
