@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import shutil
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from apigen import options
+from apigen.answers import ANSWERS_FILE, set_line, yaml_line
 from apigen.errors import (
     AbortedError,
     ApigenError,
@@ -22,8 +22,6 @@ from apigen.errors import (
 )
 from apigen.render import render
 from apigen.template import template_history, template_root, template_version
-
-ANSWERS_FILE = ".copier-answers.yml"
 
 # A throwaway identity for the first commit when the user has none configured.
 _FALLBACK_IDENTITY = ("-c", "user.name=apigen", "-c", "user.email=apigen@localhost")
@@ -102,13 +100,10 @@ def _stamp_version(answers_file: Path) -> None:
     version = template_version()
     if history is None or version is None:
         return
-    lines = [
-        line
-        for line in answers_file.read_text(encoding="utf-8").splitlines()
-        if not line.startswith(("_commit:", "_src_path:"))
-    ]
-    stamp = [f"_commit: {json.dumps(version)}", f"_src_path: {json.dumps(str(history))}"]
-    answers_file.write_text("\n".join([*stamp, *lines]) + "\n", encoding="utf-8")
+    text = answers_file.read_text(encoding="utf-8")
+    text = set_line(text, "_commit", yaml_line("_commit", version))
+    text = set_line(text, "_src_path", yaml_line("_src_path", str(history)))
+    answers_file.write_text(text, encoding="utf-8")
 
 
 def _check_destination(destination: Path) -> None:

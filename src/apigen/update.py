@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -31,11 +30,11 @@ from pathlib import Path
 import yaml
 
 from apigen import options
+from apigen.answers import ANSWERS_FILE, get_line, set_line, yaml_line
 from apigen.errors import ApigenError, GenerationError, InvalidAnswerError, UsageError
 from apigen.render import render
 from apigen.template import template_history
 
-ANSWERS_FILE = ".copier-answers.yml"
 _PRIVATE = ("_commit", "_src_path")
 
 
@@ -321,8 +320,7 @@ def update(
             base_dir, new_dir = Path(tmp) / "base", Path(tmp) / "new"
             render(history.clone, base_dir, answers, old_sha)
             render(history.clone, new_dir, new_answers, new_sha)
-            _normalise_answers_file(base_dir / ANSWERS_FILE, answers)
-            _normalise_answers_file(new_dir / ANSWERS_FILE, new_answers)
+            _carry_answers_file(project, base_dir, new_dir, new_version)
             base = _commit_tree(project, _tree_of(project, base_dir), f"apigen {old_ref}")
             new = _commit_tree(project, _tree_of(project, new_dir), f"apigen {new_version}", base)
         changed = [
@@ -347,18 +345,21 @@ def _source_from_environment() -> Path | None:
     return Path(value) if value else None
 
 
-def _normalise_answers_file(path: Path, answers: Mapping[str, object]) -> None:
-    """Keep ``_src_path`` as the project had it: where the template came from is not a change."""
-    if not path.is_file():
-        return
-    text = path.read_text(encoding="utf-8")
-    if "_src_path" in answers:
-        text = re.sub(
-            r"^_src_path: .*$", f"_src_path: {answers['_src_path']}", text, flags=re.MULTILINE
-        )
-    if "_commit" in answers:
-        text = re.sub(r"^_commit: .*$", f"_commit: {answers['_commit']}", text, flags=re.MULTILINE)
-    path.write_text(text, encoding="utf-8")
+def _carry_answers_file(project: Path, base_dir: Path, new_dir: Path, version: str) -> None:
+    """Make the answers file change only where the update changes it.
+
+    The base's answers file is, by definition, the project's own; the new one is the new
+    render's, with the project's template source kept and the new version recorded.
+    """
+    current = (project / ANSWERS_FILE).read_text(encoding="utf-8")
+    (base_dir / ANSWERS_FILE).write_text(current, encoding="utf-8")
+    rendered = (new_dir / ANSWERS_FILE).read_text(encoding="utf-8").rstrip("\n")
+    rendered += "\n" if current.endswith("\n") else ""
+    source = get_line(current, "_src_path")
+    if source is not None:
+        rendered = set_line(rendered, "_src_path", source)
+    rendered = set_line(rendered, "_commit", yaml_line("_commit", version))
+    (new_dir / ANSWERS_FILE).write_text(rendered, encoding="utf-8")
 
 
 def _apply(project: Path, patch: str) -> list[str]:

@@ -41,9 +41,7 @@ def test_smoke_of_a_fork_passes_and_writes_junit(tmp_path: Path, runner: CliRunn
     assert case.get("name") == "drf-none-sqlite-noredis"
 
 
-def test_a_broken_fork_fails_naming_combination_and_step(
-    tmp_path: Path, runner: CliRunner
-) -> None:
+def test_a_broken_fork_fails_naming_combination_and_step(tmp_path: Path, runner: CliRunner) -> None:
     root = fork(tmp_path)
     manage = next((root / "templates" / "drf").glob("manage.py*"))
     manage.write_text(manage.read_text(encoding="utf-8") + "\nimport os\n", encoding="utf-8")
