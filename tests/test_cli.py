@@ -154,7 +154,7 @@ BAD_NAMES = [
     ("..", "contains '..'"),
     ("a..b", "contains '..'"),
     ("-svc", "starts with '-'"),
-    ("x" * 51, "at most 50"),
+    ("x" * 31, "at most 30"),
     ("1svc", "starting with a letter"),
     ("my svc", "use letters, digits"),
     ("my.svc", "use letters, digits"),

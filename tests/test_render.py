@@ -70,6 +70,24 @@ def test_combination_renders_clean(copie: object, combination: Combination) -> N
 
 
 @pytest.mark.parametrize("framework", list(options.FRAMEWORKS))
+@pytest.mark.parametrize("auth", options.QUESTIONS["auth"].choices)
+def test_longest_name_sorting_first_stays_lint_clean(
+    copie: object, framework: str, auth: str
+) -> None:
+    """Names go into imports and commands: the longest one, sorting before `api`, still fits."""
+    name = "a" + "b" * (options.MAX_NAME_LENGTH - 1)
+    result = copie.copy(  # type: ignore[attr-defined]
+        extra_answers={"project_name": name, "framework": framework, "auth": auth}
+    )
+    assert result.exit_code == 0, result.exception
+    project = Path(result.project_dir)
+    check = tool("ruff", "check", "--no-cache", ".", cwd=project)
+    assert check.returncode == 0, check.stdout + check.stderr
+    fmt = tool("ruff", "format", "--check", "--no-cache", ".", cwd=project)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+@pytest.mark.parametrize("framework", list(options.FRAMEWORKS))
 def test_without_docker_and_ci_there_is_no_trace_of_them(copie: object, framework: str) -> None:
     project = render(copie, {"framework": framework, "docker": False, "ci": "none"})
     assert not (project / "Dockerfile").exists()

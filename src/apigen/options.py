@@ -16,7 +16,7 @@ from functools import cache
 
 from apigen.errors import InvalidAnswerError, InvalidNameError
 
-MAX_NAME_LENGTH = 50
+MAX_NAME_LENGTH = 30
 _NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 

@@ -2,6 +2,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django_filters import rest_framework as filters
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
@@ -16,6 +17,18 @@ class ItemFilter(filters.FilterSet):
     class Meta:
         model = Item
         fields = ["in_stock"]
+
+
+class ItemFilterBackend(filters.DjangoFilterBackend):
+    """django-filter builds and validates a form per request: only do so when asked to filter."""
+
+    def filter_queryset(
+        self, request: HttpRequest, queryset: QuerySet[Any], view: Any
+    ) -> QuerySet[Any]:
+        if "in_stock" not in request.GET:
+            return queryset
+        result: QuerySet[Any] = super().filter_queryset(request, queryset, view)
+        return result
 
 
 class StableOrderingFilter(OrderingFilter):

@@ -7,10 +7,13 @@ import orjson
 import pytest
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
 from api.exceptions import problem_exception_handler
 from api.models import Item
 from api.renderers import ORJSONRenderer
+from api.serializers import ItemSerializer
 
 
 def problem_of(exc: Exception) -> dict[str, object]:
@@ -73,3 +76,19 @@ class TestRenderer:
 
 def test_an_item_reads_as_its_name() -> None:
     assert str(Item(name="Widget")) == "Widget"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("microsecond", [0, 123456])
+def test_written_out_item_output_equals_the_declared_fields(item: Item, microsecond: int) -> None:
+    Item.objects.filter(pk=item.pk).update(
+        created_at=item.created_at.replace(microsecond=microsecond),
+        price=Decimal("1234.50"),
+    )
+    item.refresh_from_db()
+    request = Request(APIRequestFactory().get("/api/v1/items/", secure=True))
+    serializer = ItemSerializer(item, context={"request": request})
+
+    declared = super(ItemSerializer, serializer).to_representation(item)
+
+    assert serializer.data == declared
