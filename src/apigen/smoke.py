@@ -104,9 +104,12 @@ class Combination:
         )
 
     @property
-    def package(self) -> str:
-        """The package name the smoke project gets."""
-        return "smoke_" + self.id.replace("-", "_")
+    def project_name(self) -> str:
+        """A project name within the length limit, unique per combination: ``fr-jwt-pg-r``."""
+        a = self.answers
+        short = {"drf": "drf", "flask-restful": "fr", "sqlite": "lite", "postgresql": "pg"}
+        parts = (a["framework"], a["auth"], a["database"], "r" if a["redis"] else "nr")
+        return "-".join(short.get(str(p), str(p)) for p in parts)
 
 
 @dataclass
@@ -301,7 +304,7 @@ class Runner:
         from apigen.generate import generate  # noqa: PLC0415 - imports copier
 
         answers = {**self.combination.answers, "docker": True, "ci": "github"}
-        generate(self.combination.id, answers, self.project, template=self.template)
+        generate(self.combination.project_name, answers, self.project, template=self.template)
         with (self.project / ".copier-answers.yml").open(encoding="utf-8") as answers_file:
             self.log.append(answers_file.read())
 
@@ -343,7 +346,7 @@ class Runner:
     @property
     def package(self) -> str:
         """The generated project's package name."""
-        return options.package_name_for(self.combination.id)
+        return options.package_name_for(self.combination.project_name)
 
     def run(
         self,

@@ -44,7 +44,7 @@ def test_edited_project_passes_its_tests_after_update(
 ) -> None:
     combination = smoke.Combination(options.complete({"framework": framework}))
     made = generate(
-        combination.id,
+        combination.project_name,
         {"framework": framework},
         tmp_path / combination.id,
         template=template,
