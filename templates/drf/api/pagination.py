@@ -31,6 +31,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
         self.page_url = request.build_absolute_uri(f"{path}?{query}" if query else path)
         return super().paginate_queryset(queryset, request, view)
 
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        # Only a number names a page: an empty `page=` and DRF's `page=last` are 404s too.
+        return request.query_params.get(self.page_query_param, 1)
+
     def get_next_link(self) -> str | None:
         if self.page is None or not self.page.has_next():
             return None
