@@ -58,6 +58,16 @@ def git(cwd: Path, *args: str) -> str:
     ).stdout
 
 
+def add_dependency(project: Path, requirement: str) -> None:
+    """What an owner does to pyproject.toml: one more runtime dependency, first in the list."""
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(
+        text.replace("dependencies = [", f'dependencies = [\n    "{requirement}",', 1),
+        encoding="utf-8",
+    )
+
+
 def commit_all(cwd: Path, message: str) -> None:
     git(cwd, "add", "--all")
     git(cwd, "commit", "--quiet", "-m", message)

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from apigen import update as update_module
 from apigen.cli import main
 from apigen.generate import generate
-from tests.conftest import commit_all, git, release_v2
+from tests.conftest import add_dependency, commit_all, git, release_v2
 
 
 @pytest.fixture
@@ -25,13 +25,7 @@ def project(tmp_path: Path, template: Path) -> Path:
     # A new module, a new dependency, an edited README line.
     (path / "shop" / "extra.py").parent.mkdir(exist_ok=True)
     (path / "shop" / "extra.py").write_text('"""Our own endpoint."""\n', encoding="utf-8")
-    pyproject = path / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text(encoding="utf-8").replace(
-            "dependencies = [", 'dependencies = [\n    "humanize>=4",', 1
-        ),
-        encoding="utf-8",
-    )
+    add_dependency(path, "humanize>=4")
     readme = path / "README.md"
     lines = readme.read_text(encoding="utf-8").splitlines(keepends=True)
     lines.insert(1, "Owned by the shop team.\n")

@@ -412,12 +412,7 @@ class Runner:
                 exc.output = f"{exc.output}\n--- gunicorn ---\n{log.read()}".strip()
                 raise
             finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop(process)
 
     @contextlib.contextmanager
     def database(self) -> Iterator[None]:
@@ -463,6 +458,17 @@ class Runner:
             self.run(("python", "-c", code, host, port or "3306", user, statement))
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server this process started, and reap it."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def run_combination(
     combination: Combination,
     workdir: Path,
@@ -474,16 +480,15 @@ def run_combination(
     """Run every step of one combination, stopping at the first failure."""
     runner = Runner(combination, workdir, environments, template)
     result = Result(combination)
-    database_context: contextlib.AbstractContextManager[None] | None = None
-    try:
+    # The combination's own database lives from the test step to the end of the run.
+    with contextlib.ExitStack() as cleanup:
         for step in STEPS:
             if on_step:
                 on_step(combination, step)
             started = time.perf_counter()
             try:
-                if step == "test" and database_context is None:
-                    database_context = runner.database()
-                    database_context.__enter__()
+                if step == "test":
+                    cleanup.enter_context(runner.database())
                 getattr(runner, step)()
             except StepFailedError as exc:
                 result.steps.append(
@@ -496,9 +501,6 @@ def run_combination(
                 )
                 break
             result.steps.append(StepResult(step, True, time.perf_counter() - started))
-    finally:
-        if database_context is not None:
-            database_context.__exit__(None, None, None)
     return result
 
 

@@ -175,18 +175,7 @@ class ContractRunner(smoke.Runner):
             wait_until_up(base_url, process, log_path, health=wait_for == "health")
             yield base_url, log_path
         finally:
-            stop(process)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a server we started, and reap it."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            smoke.stop(process)
 
 
 def wait_until_up(
@@ -216,7 +205,7 @@ def wait_until_up(
             if answer.status_code == 200:
                 return
         time.sleep(0.25)
-    stop(process)
+    smoke.stop(process)
     raise ServiceStartError(
         f"gunicorn did not answer within {timeout:.0f} s",
         log_path.read_text(encoding="utf-8", errors="replace"),

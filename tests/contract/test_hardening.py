@@ -20,7 +20,7 @@ from tests.contract.client import (
     show,
     sign_in,
 )
-from tests.contract.services import CORS_ORIGIN, THROTTLE_RATE, Pool, Service, stop
+from tests.contract.services import CORS_ORIGIN, THROTTLE_RATE, Pool, Service
 
 pytestmark = [pytest.mark.contract, pytest.mark.slow]
 
@@ -240,7 +240,7 @@ def test_c49_production_refuses_to_start_without_secret_key(
             except httpx.HTTPError:
                 time.sleep(0.3)
     finally:
-        stop(process)
+        smoke.stop(process)
     assert served is None, (
         f"[C49] with ENVIRONMENT unset (production) and no SECRET_KEY the service answered "
         f"{served.status_code if served else None} instead of refusing to start"

@@ -9,20 +9,14 @@ import pytest
 from apigen import options, report, smoke
 from apigen import update as update_module
 from apigen.generate import generate
-from tests.conftest import commit_all, git, release_v2
+from tests.conftest import add_dependency, commit_all, git, release_v2
 
 pytestmark = pytest.mark.slow
 
 
 def edit_like_an_owner(project: Path) -> None:
     """A new dependency, a changed setting, an edited test and a test of their own."""
-    pyproject = project / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text(encoding="utf-8").replace(
-            "dependencies = [", 'dependencies = [\n    "humanize>=4",', 1
-        ),
-        encoding="utf-8",
-    )
+    add_dependency(project, "humanize>=4")
     gunicorn = project / "gunicorn.conf.py"
     gunicorn.write_text(
         gunicorn.read_text(encoding="utf-8") + "\ngraceful_timeout = 20\n", encoding="utf-8"
