@@ -127,17 +127,32 @@ def test_empty_destination_directory_is_used(runner: CliRunner, in_tmp: Path) ->
     assert (in_tmp / "svc" / ".copier-answers.yml").is_file()
 
 
+@pytest.mark.parametrize(
+    ("framework", "keys", "orm"),
+    [
+        # framework, orm, auth, database, redis, docker, ci
+        ("flask-restful", "peewee\n", "peewee"),
+        ("flask-restful", "\n", "sqlalchemy"),
+        # drf has one ORM: it is not asked
+        ("drf", "", "django"),
+    ],
+)
 def test_prompts_on_a_terminal(
-    runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner,
+    in_tmp: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    framework: str,
+    keys: str,
+    orm: str,
 ) -> None:
     monkeypatch.setattr("apigen.cli._is_terminal", lambda: True)
-    # framework, auth, database, redis, docker, ci (orm is not asked: one choice)
-    keys = "flask-restful\njwt\npostgresql\ny\nn\nnone\n"
+    keys = f"{framework}\n{keys}jwt\npostgresql\ny\nn\nnone\n"
     result = runner.invoke(main, ["new", "svc"], input=keys)
     assert result.exit_code == 0, result.output
+    assert ("ORM" in result.output) == (framework == "flask-restful")
     answers = answers_of(in_tmp / "svc")
-    assert answers["framework"] == "flask-restful"
-    assert answers["orm"] == "sqlalchemy"
+    assert answers["framework"] == framework
+    assert answers["orm"] == orm
     assert answers["auth"] == "jwt"
     assert answers["database"] == "postgresql"
     assert answers["redis"] is True

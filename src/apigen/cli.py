@@ -178,6 +178,7 @@ def _multi(question: str) -> Callable[[F], F]:
     help="A template root holding copier.yml (default: apigen's own), e.g. a fork's checkout.",
 )
 @_multi("framework")
+@_multi("orm")
 @_multi("auth")
 @_multi("database")
 @_multi("redis")
@@ -193,6 +194,7 @@ def _multi(question: str) -> Callable[[F], F]:
 def smoke(
     template: Path | None,
     framework: tuple[str, ...],
+    orm: tuple[str, ...],
     auth: tuple[str, ...],
     database: tuple[str, ...],
     redis: tuple[str, ...],
@@ -212,7 +214,13 @@ def smoke(
     from apigen import smoke as smoke_  # noqa: PLC0415
     from apigen.runner import run_all  # noqa: PLC0415
 
-    filters = {"framework": framework, "auth": auth, "database": database, "redis": redis}
+    filters = {
+        "framework": framework,
+        "orm": orm,
+        "auth": auth,
+        "database": database,
+        "redis": redis,
+    }
     chosen = smoke_.select(filters, covering=covering)
     if not chosen:
         _report(UsageError("no supported combination matches those options"))

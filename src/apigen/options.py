@@ -66,7 +66,7 @@ FRAMEWORKS: dict[str, Framework] = {
         name="flask-restful",
         title="Flask-RESTful",
         subdirectory="flask_restful",
-        orms=("sqlalchemy",),
+        orms=("sqlalchemy", "peewee"),
     ),
 }
 
@@ -140,7 +140,7 @@ def check_pairs(answers: Mapping[str, str | bool]) -> None:
 
 def combinations() -> Iterator[Answers]:
     """Every supported combination of the answers that change the generated service."""
-    names = ("framework", "auth", "database", "redis")
+    names = ("framework", "orm", "auth", "database", "redis")
     for values in itertools.product(*(QUESTIONS[n].choices for n in names)):
         answers: dict[str, str | bool | None] = dict(zip(names, values, strict=True))
         try:

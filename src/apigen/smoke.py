@@ -92,24 +92,28 @@ class Combination:
 
     @property
     def id(self) -> str:
-        """A readable identifier such as ``drf-jwt-postgresql-redis``."""
-        a = self.answers
-        return "-".join(
-            (
-                str(a["framework"]),
-                str(a["auth"]),
-                str(a["database"]),
-                "redis" if a["redis"] else "noredis",
-            )
-        )
+        """A readable identifier such as ``drf-jwt-postgresql-redis``.
+
+        The ORM is named only when it is not the framework's own: ``flask-restful-peewee-...``.
+        """
+        return "-".join(self._parts(long=True))
 
     @property
     def project_name(self) -> str:
         """A project name within the length limit, unique per combination: ``fr-jwt-pg-r``."""
+        return "-".join(self._parts(long=False))
+
+    def _parts(self, *, long: bool) -> list[str]:
         a = self.answers
-        short = {"drf": "drf", "flask-restful": "fr", "sqlite": "lite", "postgresql": "pg"}
-        parts = (a["framework"], a["auth"], a["database"], "r" if a["redis"] else "nr")
-        return "-".join(short.get(str(p), str(p)) for p in parts)
+        short = {"flask-restful": "fr", "peewee": "pw", "sqlite": "lite", "postgresql": "pg"}
+        parts = [str(a["framework"])]
+        if a["orm"] != options.FRAMEWORKS[str(a["framework"])].default_orm:
+            parts.append(str(a["orm"]))
+        parts += [str(a["auth"]), str(a["database"])]
+        parts.append(
+            ("redis" if a["redis"] else "noredis") if long else ("r" if a["redis"] else "nr")
+        )
+        return parts if long else [short.get(p, p) for p in parts]
 
 
 @dataclass
@@ -161,21 +165,26 @@ def select(
 def covering_subset() -> list[Combination]:
     """A small set that holds every value of every option, paired with every framework.
 
-    Within a framework, auth walks its values while database and Redis cycle beside it, so
-    each framework x option-value pair appears at least once.
+    Within a framework and each of its ORMs, auth walks its values while database and Redis
+    cycle beside it, so each framework x option-value pair (and each ORM x option-value pair)
+    appears at least once. The cycle is the same for every framework and ORM, so each
+    Flask-RESTful combination has a DRF twin with the same answers (the contract suite
+    compares them).
     """
     chosen = []
     auths = options.QUESTIONS["auth"].choices
     databases = options.QUESTIONS["database"].choices
-    for framework in options.FRAMEWORKS:
-        for i, auth in enumerate(auths):
-            answers: dict[str, str | bool | None] = {
-                "framework": framework,
-                "auth": auth,
-                "database": databases[i % len(databases)],
-                "redis": i % 2 == 1,
-            }
-            chosen.append(Combination(options.complete(answers)))
+    for framework in options.FRAMEWORKS.values():
+        for orm in framework.orms:
+            for i, auth in enumerate(auths):
+                answers: dict[str, str | bool | None] = {
+                    "framework": framework.name,
+                    "orm": orm,
+                    "auth": auth,
+                    "database": databases[i % len(databases)],
+                    "redis": i % 2 == 1,
+                }
+                chosen.append(Combination(options.complete(answers)))
     return chosen
 
 

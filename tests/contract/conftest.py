@@ -26,16 +26,16 @@ ORDER = {c.id: i for i, c in enumerate(COMBINATIONS)}
 
 
 def _pairs() -> list[tuple[smoke.Combination, smoke.Combination]]:
-    """DRF and Flask-RESTful combinations with the same answers otherwise."""
+    """Each Flask-RESTful combination (either ORM) with the DRF one of the same answers."""
 
     def rest(c: smoke.Combination) -> tuple[str, ...]:
         return tuple(str(c.answers[k]) for k in ("auth", "database", "redis"))
 
-    flask = {rest(c): c for c in COMBINATIONS if c.answers["framework"] == "flask-restful"}
+    drf = {rest(c): c for c in COMBINATIONS if c.answers["framework"] == "drf"}
     return [
-        (c, flask[rest(c)])
+        (drf[rest(c)], c)
         for c in COMBINATIONS
-        if c.answers["framework"] == "drf" and rest(c) in flask
+        if c.answers["framework"] == "flask-restful" and rest(c) in drf
     ]
 
 
