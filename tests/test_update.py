@@ -138,6 +138,8 @@ def test_migrations_keep_a_renamed_answer(
         (["--set", "colour=blue"], "unknown question 'colour'"),
         (["--set", "auth"], "is not KEY=VALUE"),
         (["--set", "redis=maybe"], "choose true or false"),
+        (["--set", "framework=flask-restful"], "framework 'drf' cannot change to 'flask-restful'"),
+        (["--set", "orm=peewee"], "orm 'django' cannot change to 'peewee' in an update"),
     ],
 )
 def test_refusals(

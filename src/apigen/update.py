@@ -111,6 +111,11 @@ def read_answers(project: Path) -> dict[str, object]:
     return data
 
 
+# Answers that choose the whole template or the data layer: changing one is a rewrite of the
+# service (its models and migrations), not an update of it.
+FIXED_ANSWERS = ("framework", "orm")
+
+
 def parse_sets(pairs: Sequence[str]) -> dict[str, str | bool]:
     """``--set KEY=VALUE`` arguments as answers.
 
@@ -284,6 +289,12 @@ def update(
             f"'{project}' has uncommitted changes: commit or stash them, then update"
         )
     changes = parse_sets(sets)
+    for key in FIXED_ANSWERS:
+        if key in changes and changes[key] != answers.get(key):
+            raise InvalidAnswerError(
+                f"{key} '{answers.get(key)}' cannot change to '{changes[key]}' in an update: "
+                "it would replace the models and migrations; generate a new service instead"
+            )
     source = source or _source_from_environment() or template_history()
     if source is None:
         raise GenerationError(
