@@ -249,7 +249,7 @@ def test_unimplemented_option_is_refused(
 def test_failure_after_rendering_leaves_nothing(
     runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken_commit(project: Path) -> None:
+    def broken_commit(project: Path, *, has_identity: bool) -> None:
         raise generate_module.GenerationError("git commit failed: simulated")
 
     monkeypatch.setattr(generate_module, "_first_commit", broken_commit)

@@ -75,7 +75,7 @@ def generate(
     destination = (destination or Path(name)).absolute()
     _check_destination(destination)
 
-    with _staging_directory(destination) as staging:
+    with _staging_directory(destination) as staging, _GitStart(staging) as git:
         if template is None and template_history() == template_root():
             # A checkout of apigen: Copier renders its working tree and records the commit.
             _render(template_root(), staging, name, package, complete, "HEAD")
@@ -86,7 +86,7 @@ def generate(
             _stamp_version(staging / ANSWERS_FILE)
         else:
             _render(template, staging, name, package, complete, vcs_ref)
-        _first_commit(staging)
+        _first_commit(staging, has_identity=git.has_identity())
         # An empty destination directory is replaced; anything else was refused above.
         if destination.exists():
             destination.rmdir()
@@ -163,15 +163,55 @@ def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         raise GenerationError("git is not installed: apigen needs it to commit") from None
 
 
-def _first_commit(project: Path) -> None:
-    steps = (("init", "--quiet", "--initial-branch=main"), ("add", "--all"))
-    for step in steps:
-        result = _git(project, *step)
-        if result.returncode:
-            raise GenerationError(f"git {step[0]} failed: {result.stderr.strip()}")
-    identity: tuple[str, ...] = ()
-    if _git(project, "config", "user.email").returncode:
-        identity = _FALLBACK_IDENTITY
+class _GitStart:
+    """``git init`` and the identity lookup, run while Copier renders beside them.
+
+    Neither depends on the rendered files, and each is a process start that would otherwise
+    add to every ``apigen new``.
+    """
+
+    def __init__(self, project: Path) -> None:
+        self._init = _spawn_git(project, "init", "--quiet", "--initial-branch=main")
+        self._identity = _spawn_git(project, "config", "user.email")
+
+    def __enter__(self) -> _GitStart:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for process in (self._init, self._identity):
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
+
+    def has_identity(self) -> bool:
+        """Wait for both; whether git has a committer email configured."""
+        _, stderr = self._init.communicate()
+        if self._init.returncode:
+            raise GenerationError(f"git init failed: {stderr.strip()}")
+        self._identity.communicate()
+        return self._identity.returncode == 0
+
+
+def _spawn_git(cwd: Path, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    try:
+        return subprocess.Popen(
+            ["git", *args],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    except FileNotFoundError:
+        raise GenerationError("git is not installed: apigen needs it to commit") from None
+
+
+def _first_commit(project: Path, *, has_identity: bool) -> None:
+    result = _git(project, "add", "--all")
+    if result.returncode:
+        raise GenerationError(f"git add failed: {result.stderr.strip()}")
+    identity = () if has_identity else _FALLBACK_IDENTITY
     result = _git(
         project, *identity, "commit", "--quiet", "--no-verify", "-m", "Initial commit from apigen"
     )
