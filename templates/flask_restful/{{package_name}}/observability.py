@@ -30,7 +30,8 @@ class JSONFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry.update({key: getattr(record, key) for key in REQUEST_FIELDS if hasattr(record, key)})
+        fields = vars(record)
+        entry.update((key, fields[key]) for key in REQUEST_FIELDS if key in fields)
         if record.exc_info:
             entry["exc_info"] = self.formatException(record.exc_info)
         return dump_bytes(entry).decode()
@@ -38,6 +39,10 @@ class JSONFormatter(logging.Formatter):
 
 def configure_logging(level: str) -> None:
     """Send the service's own loggers to stdout as JSON."""
+    # No log line of the service names its thread or multiprocessing process: spare every
+    # record looking them up. (The process ID stays: gunicorn's own lines show it.)
+    logging.logThreads = False
+    logging.logMultiprocessing = False
     dictConfig(
         {
             "version": 1,

@@ -26,14 +26,13 @@ def redirect_to_https() -> Response | None:
 def set_security_headers(response: Response) -> Response:
     """Headers every answer carries; HSTS only where the client used HTTPS.
 
-    Assigned, not ``setdefault``: no view sets them, and ``Headers.setdefault`` raises and
-    catches an exception for each header still missing.
+    Added, neither assigned nor ``setdefault``: no view sets them, so there is no earlier value
+    to look for (``Headers.setdefault`` even raises and catches an exception per header).
     """
     headers = response.headers
-    for name, value in SECURITY_HEADERS.items():
-        headers[name] = value
+    headers.extend(SECURITY_HEADERS)
     if request.is_secure:
-        headers["Strict-Transport-Security"] = HSTS
+        headers.add("Strict-Transport-Security", HSTS)
     return response
 
 
