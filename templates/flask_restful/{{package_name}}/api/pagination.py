@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from flask import request, url_for
-from sqlalchemy import Select, func, select
 from werkzeug.exceptions import NotFound
-
-from ..extensions import db
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+
+
+class Listing(Protocol):
+    """What can be paginated: a query of the data layer, counted and fetched in slices."""
+
+    def count(self) -> int: ...
+
+    def fetch(self, offset: int, limit: int) -> list[Any]: ...
 
 
 @dataclass
@@ -37,14 +42,14 @@ def _link(page: int) -> str:
     return f"{base}?{query}" if query else base
 
 
-def paginate(statement: Select[Any], page: int | None, page_size: int | None) -> Page:
-    """Run ``statement`` for one page; a page that does not exist is a 404."""
+def paginate(listing: Listing, page: int | None, page_size: int | None) -> Page:
+    """Fetch one page of ``listing``; a page that does not exist is a 404."""
     size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    count = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    count = listing.count()
     last = max(1, math.ceil(count / size))
     if page is None or not 1 <= page <= last:
         raise NotFound("Invalid page.")
-    results = list(db.session.scalars(statement.limit(size).offset((page - 1) * size)))
+    results = listing.fetch((page - 1) * size, size)
     return Page(
         count=count,
         next=_link(page + 1) if page < last else None,

@@ -5,11 +5,10 @@ from __future__ import annotations
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
-from ..models import User
+from ..store.models import User
+from ..store.users import find_user
 
 DEFAULT_METHOD = "scrypt"
 
@@ -27,7 +26,7 @@ def _decoy_hash(method: str) -> str:
 
 def verify_credentials(username: str, password: str) -> User | None:
     """The active user with these credentials, else None, in the same time either way."""
-    user: User | None = db.session.scalar(select(User).where(User.username == username))
+    user = find_user(username)
     if user is None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_METHOD)
         check_password_hash(_decoy_hash(method), password)

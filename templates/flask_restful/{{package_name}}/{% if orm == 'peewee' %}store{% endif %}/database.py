@@ -1,0 +1,114 @@
+"""The database: Peewee over ``DATABASE_URL``, a connection per request, and ``flask db``.
+
+The models are bound to a proxy that points at the database of the application whose
+context is active. A request opens a connection with its first query (the liveness probe
+opens none) and gives it back when its context ends: to a pool on PostgreSQL and MySQL.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+from flask import Flask, appcontext_pushed
+from flask.cli import AppGroup
+from peewee import Database, DatabaseProxy
+from peewee_migrate import Router
+from playhouse.db_url import connect
+
+from ..settings import BASE_DIR
+
+MIGRATIONS_DIR = BASE_DIR / "migrations"
+
+# Plain PostgreSQL (psycopg 3) and MySQL (PyMySQL) URLs get a pool of connections.
+_POOLED = {"postgres": "postgresql+pool", "postgresql": "postgresql+pool", "mysql": "mysql+pool"}
+_POOL = {"max_connections": 20, "stale_timeout": 300, "timeout": 10}
+_OPTIONS: dict[str, dict[str, Any]] = {
+    "sqlite": {"pragmas": {"foreign_keys": 1}},
+    "postgresql+pool": _POOL,
+    # MySQL's DATETIME drops fractions of a second unless asked to keep them.
+    "mysql+pool": {**_POOL, "charset": "utf8mb4", "field_types": {"DATETIME": "DATETIME(6)"}},
+}
+
+database = DatabaseProxy()
+db_cli = AppGroup("db", help="Apply and write database migrations (peewee-migrate).")
+
+
+def database_url(url: str) -> str:
+    """Pool plain PostgreSQL and MySQL URLs; anchor a relative SQLite path at the project root."""
+    parts = urlsplit(url)
+    if parts.scheme in _POOLED:
+        return _POOLED[parts.scheme] + url[len(parts.scheme) :]
+    name = parts.path[1:]
+    if parts.scheme == "sqlite" and name and name != ":memory:" and not Path(name).is_absolute():
+        return url.replace(parts.path, f"/{BASE_DIR / name}", 1)
+    return url
+
+
+def open_database(url: str) -> Database:
+    """The database of ``url`` (not connected yet), with this project's options."""
+    url = database_url(url)
+    opened: Database = connect(url, **_OPTIONS.get(urlsplit(url).scheme, {}))
+    return opened
+
+
+def init_app(app: Flask) -> None:
+    """Give ``app`` its database, close connections after each request, add ``flask db``."""
+    app.extensions["peewee"] = open_database(app.config["DATABASE_URL"])
+    appcontext_pushed.connect(_bind, app)
+    app.teardown_appcontext(close_connection)
+    app.cli.add_command(db_cli)
+
+
+def _bind(app: Flask, **extra: Any) -> None:
+    """Point the models at the database of the application whose context was pushed."""
+    database.initialize(app.extensions["peewee"])
+
+
+def close_connection(exception: BaseException | None = None) -> None:
+    """Give the context's connection back (to the pool, if there is one)."""
+    if not database.is_closed():
+        database.close()
+
+
+def ping() -> None:
+    """Raise unless the database answers a trivial query."""
+    database.execute_sql("SELECT 1")
+
+
+def router() -> Router:
+    """peewee-migrate's router over the migrations directory."""
+    return Router(database, migrate_dir=MIGRATIONS_DIR)
+
+
+def upgrade() -> list[str]:
+    """Apply the migrations not applied yet, in an application context; returns their names."""
+    return router().run()
+
+
+@db_cli.command("upgrade")
+def upgrade_command() -> None:
+    """Apply the migrations not applied yet."""
+    applied = upgrade()
+    click.echo(f"Applied {', '.join(applied)}." if applied else "Nothing to apply.")
+
+
+@db_cli.command("migrate")
+@click.option("-m", "--message", default="auto", help="What the migration does.")
+def migrate_command(message: str) -> None:
+    """Write a migration for what changed in the models since the last one."""
+    from .models import MODELS  # here: the models import this module
+
+    name = re.sub(r"\W+", "_", message.lower()).strip("_") or "auto"
+    written = router().create(name, auto=list(MODELS))
+    click.echo(f"Wrote {written}.py." if written else "No changes found.")
+
+
+@db_cli.command("downgrade")
+def downgrade_command() -> None:
+    """Roll back the last migration applied."""
+    router().rollback()
+    click.echo("Rolled back the last migration.")
