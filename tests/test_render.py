@@ -124,3 +124,34 @@ def test_apigens_own_workflows_pass_actionlint() -> None:
     assert workflows
     result = tool("actionlint", *map(str, workflows), cwd=workflows[0].parent)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# Words that give away an ORM, in any file of a generated project (the lock file aside).
+ORM_TRACES = {
+    "sqlalchemy": re.compile(r"sqlalchemy|alembic|flask[-_]migrate", re.IGNORECASE),
+    "peewee": re.compile(r"peewee|playhouse", re.IGNORECASE),
+}
+
+
+@pytest.mark.parametrize("auth", options.QUESTIONS["auth"].choices)
+@pytest.mark.parametrize("orm", options.FRAMEWORKS["flask-restful"].orms)
+def test_a_flask_project_shows_no_trace_of_the_other_orm(
+    copie: object, orm: str, auth: str
+) -> None:
+    project = render(
+        copie, {"framework": "flask-restful", "orm": orm, "auth": auth, "database": "postgresql"}
+    )
+    found = []
+    for other, pattern in ORM_TRACES.items():
+        if other == orm:
+            continue
+        for path in project.rglob("*"):
+            if path.is_file() and ".git" not in path.parts:
+                relative = path.relative_to(project)
+                if pattern.search(str(relative)):
+                    found.append(f"{relative}: named after {other}")
+                for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                    if pattern.search(line):
+                        found.append(f"{relative}:{number}: {line.strip()}")
+    assert found == []
+    assert ORM_TRACES[orm].search((project / "pyproject.toml").read_text(encoding="utf-8"))
