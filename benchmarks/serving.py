@@ -3,9 +3,11 @@
     uv run python benchmarks/serving.py [--duration 5] [--rounds 3] [--workers 2]
                                         [--framework drf|flask-restful] [--profile]
 
-For each framework, apigen renders the default service (auth none, SQLite, no Redis), installs
-it with ``uv sync``, migrates it and seeds 100 items through its own API (``--project`` serves
-an already generated default project instead, to try out template changes). The baselines in
+For each framework, apigen renders the default service (auth none, SQLite, no Redis), once per
+ORM the framework offers (Flask-RESTful: SQLAlchemy and Peewee), installs it with ``uv sync``,
+migrates it and seeds 100 items through its own API (``--project drf=DIR``,
+``flask-restful=DIR`` or ``peewee=DIR`` serves an already generated default project instead,
+to try out template changes). The baselines in
 ``benchmarks/baselines`` get the same 100 items, the same Python, the same gunicorn worker
 count and worker class:
 
@@ -83,6 +85,20 @@ GOALS = (
         1.0,
     ),
     ("Flask-RESTful service / bare Flask", "Flask-RESTful service", "bare Flask", "health", 0.9),
+    (
+        "Flask-RESTful service (peewee) / bare Flask",
+        "Flask-RESTful service (peewee)",
+        "bare Flask",
+        "items list",
+        1.0,
+    ),
+    (
+        "Flask-RESTful service (peewee) / bare Flask",
+        "Flask-RESTful service (peewee)",
+        "bare Flask",
+        "health",
+        0.9,
+    ),
 )
 
 
@@ -251,16 +267,41 @@ def gunicorn_settings(config: Path, env: dict[str, str]) -> dict[str, Any]:
 def prepare(
     framework: str, args: argparse.Namespace, work: Path, python: str | None, secret: str
 ) -> list[Server]:
-    """Render, install and migrate the service; install and seed its baselines."""
-    seed_file = work / "items.json"
+    """Render, install and migrate the service (one per ORM); install and seed its baselines."""
     env_root = Path(args.env_root)
-    combination = Combination(options.complete({"framework": framework}))
     environments = Environments(env_root / "services", python=python)
     python = environments.python
+    services = [
+        prepare_service(framework, orm, args, work, environments, secret)
+        for orm in options.FRAMEWORKS[framework].orms
+    ]
+    # The baselines run with the services' worker class and threads.
+    settings = gunicorn_settings(services[0].cwd / "gunicorn.conf.py", services[0].env)
+    return services + prepare_baselines(framework, args, work, python, secret, settings)
+
+
+def service_name(framework: str, orm: str) -> str:
+    """``DRF service``, ``Flask-RESTful service`` (its own ORM), ``... service (peewee)``."""
+    name = "DRF service" if framework == "drf" else FLASK_SERVICE
+    return name if orm == options.FRAMEWORKS[framework].default_orm else f"{name} ({orm})"
+
+
+def prepare_service(
+    framework: str,
+    orm: str,
+    args: argparse.Namespace,
+    work: Path,
+    environments: Environments,
+    secret: str,
+) -> Server:
+    """Render (or copy), install and migrate the default service of ``framework`` on ``orm``."""
+    combination = Combination(options.complete({"framework": framework, "orm": orm}))
     runner = Runner(combination, work, environments)
     package = runner.package
-    given = dict(p.split("=", 1) for p in args.project or []).get(framework)
-    print(f"[{framework}] {'copying' if given else 'rendering'} and installing the service")
+    projects = dict(p.split("=", 1) for p in args.project or [])
+    given = projects.get(orm if orm != options.FRAMEWORKS[framework].default_orm else framework)
+    label = f"{framework}/{orm}"
+    print(f"[{label}] {'copying' if given else 'rendering'} and installing the service")
     if given:  # an already generated project, e.g. with template changes being tried out
         shutil.copytree(given, runner.project, ignore=shutil.ignore_patterns(".venv", "*.sqlite3"))
         answers = (runner.project / ".copier-answers.yml").read_text(encoding="utf-8")
@@ -283,28 +324,40 @@ def prepare(
     if framework == "drf":
         migrate = ["python", "manage.py", "migrate", "--noinput"]
         wsgi = f"{package}.wsgi:application"
+        modules: tuple[str, ...] = ("django", "djangorestframework", "gunicorn")
     else:
         migrate = ["flask", "--app", package, "db", "upgrade"]
         wsgi = f"{package}:create_app()"
-    run(migrate, runner.project, service_env, f"[{framework}] migrate")
+        modules = ("flask", "flask-restful", orm, "gunicorn")
+    run(migrate, runner.project, service_env, f"[{label}] migrate")
     settings = gunicorn_settings(runner.project / "gunicorn.conf.py", service_env)
     common = ["--workers", str(args.workers), "--no-control-socket"]
-    worker = ["--worker-class", settings["worker_class"], "--threads", str(settings["threads"])]
     gunicorn = str(runner.venv / "bin" / "gunicorn")
-    servers = [
-        Server(
-            name="DRF service" if framework == "drf" else FLASK_SERVICE,
-            framework=framework,
-            command=[gunicorn, "-c", "gunicorn.conf.py", *common, wsgi],
-            cwd=runner.project,
-            env=service_env,
-            log_path=work / f"{framework}-service.log",
-        )
-    ]
-    modules: tuple[str, ...] = ("django", "djangorestframework", "gunicorn")
-    if framework == "flask-restful":
-        modules = ("flask", "flask-restful", "sqlalchemy", "gunicorn")
     print(f"  service:  {versions(runner.venv, modules)}; gunicorn {settings}", flush=True)
+    return Server(
+        name=service_name(framework, orm),
+        framework=framework,
+        command=[gunicorn, "-c", "gunicorn.conf.py", *common, wsgi],
+        cwd=runner.project,
+        env=service_env,
+        log_path=work / f"{framework}-{orm}-service.log",
+    )
+
+
+def prepare_baselines(
+    framework: str,
+    args: argparse.Namespace,
+    work: Path,
+    python: str,
+    secret: str,
+    settings: dict[str, Any],
+) -> list[Server]:
+    """Install and seed the hand-written baselines of ``framework``."""
+    seed_file = work / "items.json"
+    env_root = Path(args.env_root)
+    servers: list[Server] = []
+    common = ["--workers", str(args.workers), "--no-control-socket"]
+    worker = ["--worker-class", settings["worker_class"], "--threads", str(settings["threads"])]
 
     print(f"[{framework}] installing and seeding the baselines", flush=True)
     requirements = "requirements-django.txt" if framework == "drf" else "requirements-flask.txt"
@@ -330,7 +383,7 @@ def prepare(
                     endpoints=endpoints,
                 )
             )
-        modules = ("django", "djangorestframework", "gunicorn")
+        modules: tuple[str, ...] = ("django", "djangorestframework", "gunicorn")
     else:
         run(["flask", "--app", "flask_baseline", "seed", str(seed_file)], BASELINES, env, "seed")
         servers.append(
@@ -678,7 +731,7 @@ def main() -> None:
         stack.callback(signal.signal, signal.SIGINT, signal.SIG_IGN)
         for server in servers:
             server.wait_until_up()
-            if server.name.endswith("service"):
+            if " service" in server.name:
                 seed_service(server)
             check_answers(server)
         summary: dict[str, Any] = {}
@@ -686,7 +739,7 @@ def main() -> None:
             summary = report(servers, measure(servers, args), args)
         if args.profile:
             for server in servers:
-                if server.name.endswith("service"):
+                if " service" in server.name:
                     for endpoint in ("items list", "health"):
                         profile(server, endpoint, args, work)
     if args.json:
