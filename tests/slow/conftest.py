@@ -32,13 +32,9 @@ def require_servers(combination: smoke.Combination) -> None:
 
 
 @pytest.fixture(scope="session")
-def environments() -> dict[str | None, smoke.Environments]:
-    """Shared environments, kept between runs: per Python, per dependency set."""
-    root = smoke.default_env_root()
-    return {
-        None: smoke.Environments(root, LOWEST_PYTHON),
-        HIGHEST_PYTHON: smoke.Environments(root, HIGHEST_PYTHON),
-    }
+def environments() -> smoke.Environments:
+    """Shared environments on the highest Python, kept between runs, per dependency set."""
+    return smoke.Environments(smoke.default_env_root(), HIGHEST_PYTHON)
 
 
 @pytest.fixture
