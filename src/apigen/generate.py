@@ -156,11 +156,9 @@ def _render(
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-    try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env)
-    except FileNotFoundError:
-        raise GenerationError("git is not installed: apigen needs it to commit") from None
+    process = _spawn_git(cwd, *args)
+    stdout, stderr = process.communicate()
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 class _GitStart:
