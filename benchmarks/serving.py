@@ -271,19 +271,19 @@ def prepare(
     env_root = Path(args.env_root)
     environments = Environments(env_root / "services", python=python)
     python = environments.python
-    services = [
+    prepared = [
         prepare_service(framework, orm, args, work, environments, secret)
         for orm in options.FRAMEWORKS[framework].orms
     ]
     # The baselines run with the services' worker class and threads.
-    settings = gunicorn_settings(services[0].cwd / "gunicorn.conf.py", services[0].env)
+    settings = prepared[0][1]
+    services = [server for server, _ in prepared]
     return services + prepare_baselines(framework, args, work, python, secret, settings)
 
 
-def service_name(framework: str, orm: str) -> str:
-    """``DRF service``, ``Flask-RESTful service`` (its own ORM), ``... service (peewee)``."""
-    name = "DRF service" if framework == "drf" else FLASK_SERVICE
-    return name if orm == options.FRAMEWORKS[framework].default_orm else f"{name} ({orm})"
+def gunicorn_common(args: argparse.Namespace) -> list[str]:
+    """The gunicorn options every server gets, services and baselines alike."""
+    return ["--workers", str(args.workers), "--no-control-socket"]
 
 
 def prepare_service(
@@ -293,13 +293,20 @@ def prepare_service(
     work: Path,
     environments: Environments,
     secret: str,
-) -> Server:
-    """Render (or copy), install and migrate the default service of ``framework`` on ``orm``."""
+) -> tuple[Server, dict[str, Any]]:
+    """Render (or copy), install and migrate the default service of ``framework`` on ``orm``.
+
+    Returns the server and its gunicorn worker settings.
+    """
     combination = Combination(options.complete({"framework": framework, "orm": orm}))
     runner = Runner(combination, work, environments)
     package = runner.package
+    # The framework's own ORM goes by the framework's name: `DRF service`, `--project drf=...`;
+    # another by its own: `Flask-RESTful service (peewee)`, `--project peewee=...`.
+    own = orm == options.FRAMEWORKS[framework].default_orm
+    name = "DRF service" if framework == "drf" else FLASK_SERVICE
     projects = dict(p.split("=", 1) for p in args.project or [])
-    given = projects.get(orm if orm != options.FRAMEWORKS[framework].default_orm else framework)
+    given = projects.get(framework if own else orm)
     label = f"{framework}/{orm}"
     print(f"[{label}] {'copying' if given else 'rendering'} and installing the service")
     if given:  # an already generated project, e.g. with template changes being tried out
@@ -331,17 +338,17 @@ def prepare_service(
         modules = ("flask", "flask-restful", orm, "gunicorn")
     run(migrate, runner.project, service_env, f"[{label}] migrate")
     settings = gunicorn_settings(runner.project / "gunicorn.conf.py", service_env)
-    common = ["--workers", str(args.workers), "--no-control-socket"]
     gunicorn = str(runner.venv / "bin" / "gunicorn")
     print(f"  service:  {versions(runner.venv, modules)}; gunicorn {settings}", flush=True)
-    return Server(
-        name=service_name(framework, orm),
+    server = Server(
+        name=name if own else f"{name} ({orm})",
         framework=framework,
-        command=[gunicorn, "-c", "gunicorn.conf.py", *common, wsgi],
+        command=[gunicorn, "-c", "gunicorn.conf.py", *gunicorn_common(args), wsgi],
         cwd=runner.project,
         env=service_env,
         log_path=work / f"{framework}-{orm}-service.log",
     )
+    return server, settings
 
 
 def prepare_baselines(
@@ -356,13 +363,16 @@ def prepare_baselines(
     seed_file = work / "items.json"
     env_root = Path(args.env_root)
     servers: list[Server] = []
-    common = ["--workers", str(args.workers), "--no-control-socket"]
     worker = ["--worker-class", settings["worker_class"], "--threads", str(settings["threads"])]
 
     print(f"[{framework}] installing and seeding the baselines", flush=True)
     requirements = "requirements-django.txt" if framework == "drf" else "requirements-flask.txt"
     venv = baseline_venv(BASELINES / requirements, python, env_root / "baselines")
-    baseline_gunicorn = [str(venv / "bin" / "gunicorn"), "-c", "gunicorn.conf.py", *common, *worker]
+    baseline_gunicorn = [
+        *(str(venv / "bin" / "gunicorn"), "-c", "gunicorn.conf.py"),
+        *gunicorn_common(args),
+        *worker,
+    ]
     database = work / f"{framework}-baseline.sqlite3"
     database.unlink(missing_ok=True)
     env = venv_env(venv, {"SECRET_KEY": secret, "BASELINE_DATABASE": str(database)})
