@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,13 +43,34 @@ def _pairs() -> list[tuple[smoke.Combination, smoke.Combination]]:
 PAIRS = _pairs()
 
 
+def _grouped(value: object, group: str, name: str) -> Any:
+    """``value`` as a parameter of the pytest-xdist group ``group``."""
+    return pytest.param(value, id=name, marks=pytest.mark.xdist_group(group))
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize by combination (``combination``) or by framework pair (``pair``)."""
+    """Parametrize by combination (``combination``) or by framework pair (``pair``).
+
+    Each combination's tests form one pytest-xdist group, so that one worker starts its
+    services, once. A pair's tests form a group of their own, queued after both members
+    (``--no-loadscope-reorder`` keeps the collection order): they compare what the members'
+    workers recorded, and start a member again only if its record is missing.
+    """
     if "combination" in metafunc.fixturenames:
-        metafunc.parametrize("combination", COMBINATIONS, ids=[c.id for c in COMBINATIONS])
+        metafunc.parametrize(
+            "combination", [_grouped(c, f"contract-{ORDER[c.id]}", c.id) for c in COMBINATIONS]
+        )
     if "pair" in metafunc.fixturenames:
         metafunc.parametrize(
-            "pair", PAIRS, ids=[f"{a.id}~{b.id.split('-', 2)[2]}" for a, b in PAIRS]
+            "pair",
+            [
+                _grouped(
+                    (a, b),
+                    f"contract-pair-{max(ORDER[a.id], ORDER[b.id])}",
+                    f"{a.id}~{b.id.split('-', 2)[2]}",
+                )
+                for a, b in PAIRS
+            ],
         )
 
 
@@ -62,16 +84,30 @@ def _group(item: pytest.Item) -> float:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Group the contract tests by combination, keeping each group in file order."""
+    """Run the contract tests by combination, keeping each combination's in file order."""
     contract = [i for i in items if i.get_closest_marker("contract")]
     if not contract:
         return
     others = [i for i in items if not i.get_closest_marker("contract")]
     contract.sort(key=_group)
-    for item in contract:
-        group = _group(item)
-        item.add_marker(pytest.mark.xdist_group(f"contract-{int(group)}"))
     items[:] = others + contract
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Refuse to run ungrouped: pytest-xdist tags a grouped test's node id with ``@group``."""
+    if not getattr(session.config.option, "loadgroup", False):  # set in xdist's workers
+        return
+    lost = [
+        i.nodeid
+        for i in session.items
+        if i.get_closest_marker("xdist_group") and "@" not in i.nodeid
+    ]
+    if lost:
+        raise pytest.UsageError(
+            f"pytest-xdist did not group {len(lost)} contract tests (e.g. {lost[0]}): each "
+            "combination would start its services on every worker; check the pytest and "
+            "pytest-xdist versions"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +115,11 @@ def pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pool]:
     """Every service the session starts; all stopped (and databases dropped) at the end."""
     environments = smoke.Environments(smoke.default_env_root(), LOWEST_PYTHON)
     workdir = Path(tmp_path_factory.mktemp("contract"))
-    services = Pool(workdir, environments, on_start=record)
+    # The base temporary directory of the whole run: every xdist worker's is inside it.
+    run_root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_root = run_root.parent
+    services = Pool(workdir, environments, on_start=record, records_dir=run_root / "records")
     try:
         yield services
     finally:
@@ -123,10 +163,32 @@ def anon(service: Service) -> Iterator[Client]:
         yield client
 
 
+# Bearer credentials the fixtures reuse, per service instance and user: asking for a token
+# hashes the password on purpose slowly, and most tests only need to be someone. The tests of
+# the sign-in flows themselves call ``sign_in``. Sessions are not reused: logging out ends
+# every session of the user (C38).
+_CREDENTIALS: dict[tuple[str, str, str], dict[str, str]] = {}
+REUSED_SCHEMES = frozenset({"token", "jwt"})
+
+
+def signed_in(service: Service, username: str) -> Client:
+    """A client signed in as ``username``, reusing a token the service issued before."""
+    key = (service.base_url, service.secret_key, username)
+    if service.auth not in REUSED_SCHEMES:
+        return sign_in(service, username)
+    if key not in _CREDENTIALS:
+        with sign_in(service, username) as fresh:
+            _CREDENTIALS[key] = dict(fresh.headers)
+    client = anonymous(service)
+    client.username = username
+    client.headers |= _CREDENTIALS[key]
+    return client
+
+
 @pytest.fixture
 def alice(service: Service) -> Iterator[Client]:
     """A client signed in as alice (anonymous when the service has no auth)."""
-    with sign_in(service, "alice") as client:
+    with signed_in(service, "alice") as client:
         yield client
 
 
@@ -135,7 +197,7 @@ def bob(service: Service) -> Iterator[Client]:
     """A client signed in as bob."""
     if service.auth == "none":
         pytest.skip("auth=none: there are no users")
-    with sign_in(service, "bob") as client:
+    with signed_in(service, "bob") as client:
         yield client
 
 

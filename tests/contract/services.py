@@ -10,6 +10,7 @@ database, every other setting left at its default).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import secrets
@@ -223,17 +224,24 @@ def unreachable_database_url(database: str, workdir: Path) -> str:
 
 
 class Pool:
-    """Starts services on demand and keeps one combination's services alive at a time."""
+    """Starts services on demand and keeps one combination's services alive at a time.
+
+    What ``on_start`` records is also written to ``records_dir`` when one is given, where the
+    pools of other pytest-xdist workers find it: a cross-framework test then compares with a
+    twin another worker served instead of starting that twin again.
+    """
 
     def __init__(
         self,
         workdir: Path,
         environments: smoke.Environments,
         on_start: Callable[[Service], dict[str, Any]] | None = None,
+        records_dir: Path | None = None,
     ) -> None:
         self.workdir = workdir
         self.environments = environments
         self.on_start = on_start
+        self.records_dir = records_dir
         self._live: dict[str, _Live] = {}
         self._failed: dict[str, ServiceStartError] = {}
         self.recorded: dict[str, dict[str, Any]] = {}
@@ -296,8 +304,35 @@ class Pool:
     def records(self, combination: smoke.Combination) -> dict[str, Any]:
         """What ``on_start`` recorded when the combination's main instance started."""
         if combination.id not in self.recorded:
-            self._bring_up(combination)
+            shared = self._shared_record(combination)
+            if shared is not None and self._await_share(shared):
+                self.recorded[combination.id] = json.loads(shared.read_text(encoding="utf-8"))
+            else:
+                self._bring_up(combination)
         return self.recorded[combination.id]
+
+    def _shared_record(self, combination: smoke.Combination) -> Path | None:
+        if self.records_dir is None:
+            return None
+        return self.records_dir / f"{combination.id}.json"
+
+    @staticmethod
+    def _await_share(shared: Path, timeout: float = 300) -> bool:
+        """Whether ``shared`` exists, waiting while another worker is still starting it."""
+        starting = shared.with_suffix(".starting")
+        deadline = time.monotonic() + timeout
+        while not shared.exists() and starting.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        return shared.exists()
+
+    def _share(self, combination: smoke.Combination) -> None:
+        shared = self._shared_record(combination)
+        records = self.recorded[combination.id]
+        if shared is None or "error" in records:
+            return
+        partial = shared.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(records), encoding="utf-8")
+        partial.replace(shared)  # whole or absent, never half-written
 
     # Lifecycle ---------------------------------------------------------------------------
 
@@ -307,11 +342,19 @@ class Pool:
         if combination.id in self._live:
             return self._live[combination.id]
         self.close()  # one combination at a time: two cores are shared with others
+        shared = self._shared_record(combination)
+        starting = None if shared is None else shared.with_suffix(".starting")
+        if starting is not None:
+            starting.parent.mkdir(parents=True, exist_ok=True)
+            starting.touch()  # other workers wait for the record instead of starting it too
         try:
             live = self._start(combination)
         except ServiceStartError as exc:
             self._failed[combination.id] = exc
             raise
+        finally:
+            if starting is not None:
+                starting.unlink(missing_ok=True)
         self._live[combination.id] = live
         return live
 
@@ -358,6 +401,7 @@ class Pool:
                 self.recorded[combination.id] = self.on_start(live.main)
             except Exception as exc:  # recorded, and reported by the tests that need it
                 self.recorded[combination.id] = {"error": f"{type(exc).__name__}: {exc}"}
+            self._share(combination)
         else:
             self.recorded[combination.id] = {}
         return live
