@@ -8,6 +8,9 @@ opens none) and gives it back when its context ends: to a pool on PostgreSQL and
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +25,31 @@ from playhouse.db_url import connect
 from ..settings import BASE_DIR
 
 MIGRATIONS_DIR = BASE_DIR / "migrations"
+
+# What ``flask db migrate`` writes: peewee-migrate's changes in a typed module.
+MIGRATION = '''"""{title}.
+
+Written by ``flask db migrate``; ``flask db upgrade`` applies it, ``flask db downgrade``
+undoes it.
+"""
+
+from __future__ import annotations
+{imports}
+import peewee as pw
+from peewee_migrate import Migrator
+
+
+def migrate(migrator: Migrator, database: pw.Database, *, fake: bool = False) -> None:
+    """Apply the change."""
+    {migrate}
+
+
+def rollback(migrator: Migrator, database: pw.Database, *, fake: bool = False) -> None:
+    """Undo the change."""
+    {rollback}
+'''
+# peewee-migrate writes a DecimalField's rounding as a bare name from ``decimal``.
+_ROUNDING = re.compile(r"\bROUND_[A-Z0-9_]+\b")
 
 # Plain PostgreSQL (psycopg 3) and MySQL (PyMySQL) URLs get a pool of connections.
 _POOLED = {"postgres": "postgresql+pool", "postgresql": "postgresql+pool", "mysql": "mysql+pool"}
@@ -79,9 +107,42 @@ def ping() -> None:
     database.execute_sql("SELECT 1")
 
 
+class Migrations(Router):
+    """peewee-migrate's router, writing typed migrations that Ruff has fixed and formatted."""
+
+    def compile(
+        self, name: str, migrate: str = "", rollback: str = "", num: int | None = None
+    ) -> str:
+        """Write migration ``name``, numbered after the last one; returns its module name."""
+        name = f"{(len(self.todo) if num is None else num) + 1:03}_{name}"
+        rounding = sorted(set(_ROUNDING.findall(migrate + rollback)))
+        code = MIGRATION.format(
+            title=name.split("_", 1)[1].replace("_", " ").capitalize(),
+            imports=f"\nfrom decimal import {', '.join(rounding)}\n" if rounding else "",
+            migrate=migrate.strip() or "pass",
+            rollback=rollback.strip() or "pass",
+        )
+        path = self.migrate_dir / f"{name}.py"
+        path.write_text("\n".join(line.rstrip() for line in code.splitlines()) + "\n")
+        format_with_ruff(path)
+        return name
+
+
+def format_with_ruff(path: Path) -> None:
+    """Fix and format ``path`` with Ruff and the project's settings, when Ruff is installed."""
+    if find_spec("ruff") is None:  # a development dependency
+        return
+    config = str(BASE_DIR / "pyproject.toml")
+    for command in (("check", "--fix-only"), ("format",)):
+        subprocess.run(  # noqa: S603 - Ruff, on the file just written
+            [sys.executable, "-m", "ruff", *command, "--quiet", "--config", config, str(path)],
+            check=False,
+        )
+
+
 def router() -> Router:
     """peewee-migrate's router over the migrations directory."""
-    return Router(database, migrate_dir=MIGRATIONS_DIR)
+    return Migrations(database, migrate_dir=MIGRATIONS_DIR)
 
 
 def upgrade() -> list[str]:
