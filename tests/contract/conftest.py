@@ -173,9 +173,9 @@ REUSED_SCHEMES = frozenset({"token", "jwt"})
 
 def signed_in(service: Service, username: str) -> Client:
     """A client signed in as ``username``, reusing a token the service issued before."""
-    key = (service.base_url, service.secret_key, username)
     if service.auth not in REUSED_SCHEMES:
         return sign_in(service, username)
+    key = (service.base_url, service.secret_key, username)
     if key not in _CREDENTIALS:
         with sign_in(service, username) as fresh:
             _CREDENTIALS[key] = dict(fresh.headers)

@@ -242,6 +242,8 @@ class Pool:
         self.environments = environments
         self.on_start = on_start
         self.records_dir = records_dir
+        if records_dir is not None:
+            records_dir.mkdir(parents=True, exist_ok=True)
         self._live: dict[str, _Live] = {}
         self._failed: dict[str, ServiceStartError] = {}
         self.recorded: dict[str, dict[str, Any]] = {}
@@ -317,9 +319,13 @@ class Pool:
         return self.records_dir / f"{combination.id}.json"
 
     @staticmethod
-    def _await_share(shared: Path, timeout: float = 300) -> bool:
+    def _starting(shared: Path) -> Path:
+        """The marker a worker keeps beside ``shared`` while it starts that combination."""
+        return shared.with_suffix(".starting")
+
+    def _await_share(self, shared: Path, timeout: float = 300) -> bool:
         """Whether ``shared`` exists, waiting while another worker is still starting it."""
-        starting = shared.with_suffix(".starting")
+        starting = self._starting(shared)
         deadline = time.monotonic() + timeout
         while not shared.exists() and starting.exists() and time.monotonic() < deadline:
             time.sleep(0.5)
@@ -343,9 +349,8 @@ class Pool:
             return self._live[combination.id]
         self.close()  # one combination at a time: two cores are shared with others
         shared = self._shared_record(combination)
-        starting = None if shared is None else shared.with_suffix(".starting")
+        starting = None if shared is None else self._starting(shared)
         if starting is not None:
-            starting.parent.mkdir(parents=True, exist_ok=True)
             starting.touch()  # other workers wait for the record instead of starting it too
         try:
             live = self._start(combination)
