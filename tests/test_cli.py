@@ -262,13 +262,13 @@ def test_failure_after_rendering_leaves_nothing(
 def test_ctrl_c_while_rendering_leaves_nothing(
     runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_render = generate_module._render
+    real_render = generate_module.render
 
     def interrupted(*args: object, **kwargs: object) -> None:
         real_render(*args, **kwargs)  # type: ignore[arg-type]
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(generate_module, "_render", interrupted)
+    monkeypatch.setattr(generate_module, "render", interrupted)
     result = runner.invoke(main, ["new", "svc", "--defaults"])
     assert result.exit_code == 130
     assert "interrupted" in result.output

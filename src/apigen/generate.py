@@ -29,10 +29,15 @@ _FALLBACK_IDENTITY = ("-c", "user.name=apigen", "-c", "user.email=apigen@localho
 
 @dataclass(frozen=True)
 class Project:
-    """A generated project: where it is and the answers it was made with."""
+    """A generated project: where it is and the answers it was made with.
+
+    ``repository`` is the enclosing git work tree when the project was generated inside one
+    (a monorepo): apigen then made no repository and committed nothing.
+    """
 
     path: Path
     answers: options.Answers
+    repository: Path | None = None
 
     @property
     def framework(self) -> options.Framework:
@@ -72,26 +77,61 @@ def generate(
     """
     package = options.validate_name(name)
     complete = options.complete(answers)
-    destination = (destination or Path(name)).absolute()
+    destination = (destination or Path(name)).expanduser().absolute()
     _check_destination(destination)
+    repository = enclosing_work_tree(destination.parent)
 
-    with _staging_directory(destination) as staging, _GitStart(staging) as git:
-        if template is None and template_history() == template_root():
-            # A checkout of apigen: Copier renders its working tree and records the commit.
-            _render(template_root(), staging, name, package, complete, "HEAD")
-        elif template is None:
-            # An installed apigen renders its template directory (no clone to pay for); the
-            # answers file then records the version and history, as a git render would.
-            _render(template_root(), staging, name, package, complete, None)
+    with _staging_directory(destination) as staging, contextlib.ExitStack() as stack:
+        # Inside an existing work tree (a monorepo) the owners commit; otherwise the project
+        # gets its own repository, initialised while Copier renders.
+        git = None if repository else stack.enter_context(_GitStart(staging))
+        data = {"project_name": name, "package_name": package, **complete}
+        if template is None:
+            # apigen's own template renders as a plain directory (an installed one, or a
+            # checkout's working tree); the answers file then records the version and history,
+            # as a git render would.
+            with _plain_view(template_root()) as source:
+                render(source, staging, data, None)
             _stamp_version(staging / ANSWERS_FILE)
         else:
-            _render(template, staging, name, package, complete, vcs_ref)
-        _first_commit(staging, has_identity=git.has_identity())
+            render(template, staging, data, vcs_ref)
+        if git is not None:
+            _first_commit(staging, has_identity=git.has_identity())
         # An empty destination directory is replaced; anything else was refused above.
         if destination.exists():
             destination.rmdir()
         staging.rename(destination)
-    return Project(destination, {"project_name": name, "package_name": package, **complete})
+    return Project(destination, data, repository)
+
+
+def enclosing_work_tree(path: Path) -> Path | None:
+    """The git work tree holding ``path``, found as git finds it: a ``.git`` here or above."""
+    for directory in (path, *path.parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
+@contextlib.contextmanager
+def _plain_view(root: Path) -> Iterator[Path]:
+    """The template at ``root`` as a plain directory that Copier renders as it is.
+
+    Copier clones a template that is the root of a git work tree and, when that tree is dirty,
+    commits everything untracked in it into the clone, a project being generated inside the
+    checkout included. A copy of ``copier.yml`` and ``templates/`` renders the checkout's
+    working tree, exactly as an installed apigen renders its template directory (Copier
+    refuses links that lead out of the template, so it is a copy).
+    """
+    if not (root / ".git").exists():
+        yield root
+        return
+    view = Path(tempfile.mkdtemp(prefix="apigen-template-"))
+    try:
+        shutil.copy2(root / "copier.yml", view)
+        shutil.copytree(root / "templates", view / "templates")
+        yield view
+    finally:
+        shutil.rmtree(view, ignore_errors=True)
 
 
 def _stamp_version(answers_file: Path) -> None:
@@ -142,17 +182,6 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-def _render(
-    template: Path,
-    staging: Path,
-    name: str,
-    package: str,
-    answers: options.Answers,
-    vcs_ref: str | None,
-) -> None:
-    render(template, staging, {"project_name": name, "package_name": package, **answers}, vcs_ref)
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -245,7 +274,26 @@ def next_steps(project: Project) -> str:
         lines += [f"  {label}", *(f"  {line}" for line in command.splitlines())]
     if not commands:
         lines.append("  see README.md")
+    if project.repository is not None:
+        lines += ["", *_monorepo_notes(project, project.repository)]
     return "\n".join(lines)
+
+
+def _monorepo_notes(project: Project, repository: Path) -> list[str]:
+    """What the owners of an enclosing repository do next: commit, and place the workflow."""
+    inside = project.path.relative_to(repository).as_posix()
+    notes = [
+        f"Inside the git repository {repository}: apigen made no repository of its own and",
+        "committed nothing. Review the files, then commit them:",
+        f"  git -C {repository} add {inside} && git -C {repository} commit",
+    ]
+    workflow = project.path / ".github" / "workflows" / "ci.yml"
+    if workflow.is_file():
+        notes += [
+            f"GitHub runs workflows only from the repository root: to run {inside}'s,",
+            f"see 'In a monorepo' in {inside}/README.md.",
+        ]
+    return notes
 
 
 __all__ = ["ApigenError", "Project", "generate", "next_steps"]

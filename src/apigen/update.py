@@ -220,16 +220,40 @@ class History:
         return result.returncode == 0
 
 
-def _tree_of(project: Path, directory: Path) -> str:
-    """Store ``directory``'s files in the project's object database; return the tree id."""
-    env = {
-        "GIT_DIR": str(project / ".git"),
-        "GIT_WORK_TREE": str(directory),
-        "GIT_INDEX_FILE": str(directory.parent / f"{directory.name}.index"),
-    }
-    # The same rule as the first commit: what the rendered .gitignore ignores stays out.
-    _git(directory, "add", "--all", ".", env=env)
-    return _git(directory, "write-tree", env=env).strip()
+@dataclass(frozen=True)
+class _Repository:
+    """The git repository a project lives in: its own, or an enclosing one (a monorepo)."""
+
+    git_dir: Path
+    top: Path
+    prefix: str  # the project's directory inside ``top`` ("" at the root), with a final "/"
+
+    @classmethod
+    def of(cls, project: Path) -> _Repository:
+        """The repository holding ``project``.
+
+        Raises:
+            NotAProjectError: ``project`` is in no git work tree.
+        """
+        found = _git(
+            project,
+            *("rev-parse", "--absolute-git-dir", "--show-toplevel", "--show-prefix"),
+            check=False,
+        ).split("\n")
+        if len(found) < 3 or not found[1]:  # one line each, the prefix empty at the top
+            raise NotAProjectError(f"'{project}' is not in a git work tree")
+        return cls(Path(found[0]), Path(found[1]), found[2])
+
+    def tree_of(self, directory: Path) -> str:
+        """Store ``directory``'s files in the object database; return the tree id."""
+        env = {
+            "GIT_DIR": str(self.git_dir),
+            "GIT_WORK_TREE": str(directory),
+            "GIT_INDEX_FILE": str(directory.parent / f"{directory.name}.index"),
+        }
+        # The same rule as the first commit: what the rendered .gitignore ignores stays out.
+        _git(directory, "add", "--all", ".", env=env)
+        return _git(directory, "write-tree", env=env).strip()
 
 
 def _commit_tree(project: Path, tree: str, message: str, parent: str | None = None) -> str:
@@ -282,9 +306,9 @@ def update(
     if not project.is_dir():
         raise NotAProjectError(f"'{project}' is not a directory")
     answers = read_answers(project)
-    if _git(project, "rev-parse", "--show-toplevel", check=False).strip() != str(project):
-        raise NotAProjectError(f"'{project}' is not the root of a git repository")
-    if _git(project, "status", "--porcelain", "--untracked-files=normal").strip():
+    repository = _Repository.of(project)
+    # In a monorepo only the project's own directory needs to be clean.
+    if _git(project, "status", "--porcelain", "--untracked-files=normal", "--", ".").strip():
         raise DirtyTreeError(
             f"'{project}' has uncommitted changes: commit or stash them, then update"
         )
@@ -332,15 +356,17 @@ def update(
             render(history.clone, base_dir, answers, old_sha)
             render(history.clone, new_dir, new_answers, new_sha)
             _carry_answers_file(project, base_dir, new_dir, new_version)
-            base = _commit_tree(project, _tree_of(project, base_dir), f"apigen {old_ref}")
-            new = _commit_tree(project, _tree_of(project, new_dir), f"apigen {new_version}", base)
+            base = _commit_tree(project, repository.tree_of(base_dir), f"apigen {old_ref}")
+            new = _commit_tree(project, repository.tree_of(new_dir), f"apigen {new_version}", base)
         changed = [
             line for line in _git(project, "diff", "--name-only", base, new).splitlines() if line
         ]
         conflicts: list[str] = []
         if changed:
             patch = _git(project, "diff", "--binary", "--full-index", base, new)
-            conflicts = _apply_in_worktree(project, patch) if dry_run else _apply(project, patch)
+            conflicts = (
+                _apply_in_worktree(repository, patch) if dry_run else _apply(repository, patch)
+            )
     plan = Plan(old_ref, new_version, answers, new_answers, changed, conflicts)
     if conflicts and not dry_run:
         raise ConflictError(
@@ -373,31 +399,34 @@ def _carry_answers_file(project: Path, base_dir: Path, new_dir: Path, version: s
     (new_dir / ANSWERS_FILE).write_text(rendered, encoding="utf-8")
 
 
-def _apply(project: Path, patch: str) -> list[str]:
+def _apply(repository: _Repository, patch: str, top: Path | None = None) -> list[str]:
+    """Apply ``patch`` (paths relative to the project) at the project's place in ``top``."""
+    top = top or repository.top
     with tempfile.NamedTemporaryFile("w", suffix=".patch", delete=False) as handle:
         handle.write(patch)
+    directory = [f"--directory={repository.prefix}"] if repository.prefix else []
     try:
         result = subprocess.run(
-            ["git", "apply", "--3way", "--whitespace=nowarn", handle.name],
-            cwd=project,
+            ["git", "apply", "--3way", "--whitespace=nowarn", *directory, handle.name],
+            cwd=top,
             capture_output=True,
             text=True,
             check=False,
         )
     finally:
         Path(handle.name).unlink()
-    conflicts = conflicted_files(project)
+    conflicts = conflicted_files(top / repository.prefix)
     if result.returncode and not conflicts:
         raise GenerationError(f"cannot apply the update: {result.stderr.strip()}")
     return conflicts
 
 
-def _apply_in_worktree(project: Path, patch: str) -> list[str]:
+def _apply_in_worktree(repository: _Repository, patch: str) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="apigen-dry-run-") as tmp:
         worktree = Path(tmp) / "worktree"
-        _git(project, "worktree", "add", "--quiet", "--detach", str(worktree), "HEAD")
+        _git(repository.top, "worktree", "add", "--quiet", "--detach", str(worktree), "HEAD")
         try:
-            return _apply(worktree, patch)
+            return _apply(repository, patch, worktree)
         finally:
-            _git(project, "worktree", "remove", "--force", str(worktree), check=False)
-            _git(project, "worktree", "prune", check=False)
+            _git(repository.top, "worktree", "remove", "--force", str(worktree), check=False)
+            _git(repository.top, "worktree", "prune", check=False)
