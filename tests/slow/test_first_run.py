@@ -178,3 +178,29 @@ def test_an_installed_apigen_generates_outside_any_repository(
     recorded = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert Path(recorded["_src_path"]).name == "history.bundle"
     run_own_tests(project, env)
+
+
+def test_an_installed_apigen_in_a_monorepo_generates_and_updates(
+    tmp_path: Path, wheel: Path, shared_home: Path
+) -> None:
+    """`services/billing` in a team's repository: no nested repository, then an update."""
+    env = new_user_environment(shared_home)
+    apigen = _uvx(wheel, tmp_path, env)
+    monorepo = tmp_path / "monorepo"
+    monorepo.mkdir()
+    identity = "-c user.name=Team -c user.email=team@example.com"
+    sh(f"git init --quiet && git {identity} commit --quiet --allow-empty -m Start", monorepo, env)
+    output = sh(apigen("new billing --defaults --dir services/billing"), monorepo, env)
+    project = monorepo / "services" / "billing"
+    assert "made no repository of its own" in output
+    assert not (project / ".git").exists()
+    assert git(monorepo, "log", "--format=%s").splitlines() == ["Start"]
+    sh(f"git add services && git {identity} commit --quiet -m 'Add billing'", monorepo, env)
+
+    output = sh(apigen("update services/billing --set auth=token"), monorepo, env)
+    assert "auth" in (project / ".copier-answers.yml").read_text(encoding="utf-8")
+    changed = git(monorepo, "status", "--porcelain").splitlines()
+    assert changed, output
+    assert all(line[3:].startswith("services/billing/") for line in changed), changed
+    assert (project / "api" / "auth.py").is_file()
+    assert git(monorepo, "log", "--format=%s", "-1").strip() == "Add billing"
