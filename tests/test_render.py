@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from apigen import options
 from apigen.generate import readme_commands
 from apigen.smoke import Combination
+from tests import deployment
 
 TEXT_SUFFIXES = {".py", ".toml", ".md", ".txt", ".cfg", ".ini", ".yml", ".yaml", ".env", ""}
 # `${{ ... }}` is GitHub Actions' own expression syntax, not leftover Jinja.
@@ -19,6 +22,11 @@ LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|%\}")
 BIN = Path(sys.executable).parent
 
 COMBINATIONS = [Combination(a) for a in options.combinations()]
+REPO = Path(__file__).resolve().parent.parent
+
+# Deployment files' problems by fingerprint: most combinations render the same files (they vary
+# by framework, database, Redis and little else), so each distinct output is checked once.
+_DEPLOYMENT_CHECKED: dict[str, list[str]] = {}
 
 
 def render(copie: object, answers: dict[str, object]) -> Path:
@@ -67,6 +75,48 @@ def test_combination_renders_clean(copie: object, combination: Combination) -> N
     assert workflow.is_file()
     actionlint = tool("actionlint", str(workflow), cwd=project)
     assert actionlint.returncode == 0, actionlint.stdout + actionlint.stderr
+    assert deployment_problems(project, combination.answers) == []
+
+
+def deployment_problems(project: Path, answers: dict[str, object]) -> list[str]:
+    key = deployment.fingerprint(project)
+    if key not in _DEPLOYMENT_CHECKED:
+        _DEPLOYMENT_CHECKED[key] = deployment.problems(project, answers)
+    return _DEPLOYMENT_CHECKED[key]
+
+
+def test_deployment_files_pass_checkov(copie: object, tmp_path: Path) -> None:
+    """Dockerfile, compose file and manifests of each framework, database and Redis choice.
+
+    One checkov run over all of them (it takes seconds to start); the checks skipped on purpose
+    are listed with their reasons in tests/checkov.yaml. checkov has no Compose framework: its
+    secrets scan reads compose.yaml and the env file examples, and tests/deployment.py checks
+    the Compose file's hardening.
+    """
+    scanned = tmp_path / "scanned"
+    # Each database once per framework, Redis alternating: every branch of the templates.
+    databases = options.QUESTIONS["database"].choices
+    choices = [
+        (framework, database, i % 2 == 0)
+        for framework in options.FRAMEWORKS
+        for i, database in enumerate(databases)
+    ]
+    for framework, database, redis in choices:
+        project = render(
+            copie, {"framework": framework, "database": database, "redis": redis, "auth": "jwt"}
+        )
+        target = scanned / f"{framework}-{database}-{'redis' if redis else 'noredis'}"
+        target.mkdir(parents=True)
+        for path in ("Dockerfile", *(p.name for p in project.glob("compose*"))):
+            shutil.copy(project / path, target / path)
+        shutil.copytree(project / "deploy", target / "deploy")
+    started = time.perf_counter()
+    result = tool(
+        "checkov", "--config-file", str(REPO / "tests" / "checkov.yaml"), "-d", ".", cwd=scanned
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Failed checks: 0" in result.stdout, result.stdout
+    print(f"checkov: {time.perf_counter() - started:.1f} s")  # noqa: T201
 
 
 @pytest.mark.parametrize("framework", list(options.FRAMEWORKS))
@@ -92,6 +142,8 @@ def test_without_docker_and_ci_there_is_no_trace_of_them(copie: object, framewor
     project = render(copie, {"framework": framework, "docker": False, "ci": "none"})
     assert not (project / "Dockerfile").exists()
     assert not (project / ".dockerignore").exists()
+    assert not list(project.glob("compose*"))
+    assert not (project / "deploy").exists()
     assert not (project / ".github").exists()
     readme = (project / "README.md").read_text(encoding="utf-8")
     assert "docker build" not in readme.lower()
