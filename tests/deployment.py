@@ -186,7 +186,9 @@ def validation_errors(name: str, document: dict[str, Any]) -> list[str]:
             kubernetes_validate.validate(document, version, strict=True)
         except kubernetes_validate.ValidationError as exc:
             path = ".".join(str(part) for part in exc.path)
-            errors.append(f"{name}: {document['kind']} is invalid on {version}: {path}: {exc.message}")
+            errors.append(
+                f"{name}: {document['kind']} is invalid on {version}: {path}: {exc.message}"
+            )
         except (
             kubernetes_validate.utils.SchemaNotFoundError,
             kubernetes_validate.utils.InvalidSchemaError,
@@ -253,16 +255,16 @@ def pod_problems(
     for owner, spec in pods:
         for container in spec["containers"] + spec.get("initContainers", []):
             where = f"{owner['kind']} {container['name']}"
-            expect(container["image"].split(":")[0] in images, f"{where}: kustomize skips its image")
+            expect(
+                container["image"].split(":")[0] in images, f"{where}: kustomize skips its image"
+            )
             context = container.get("securityContext", {})
             expect(context.get("allowPrivilegeEscalation") is False, f"{where}: escalation")
             expect(context.get("readOnlyRootFilesystem") is True, f"{where}: writable root")
             expect(context.get("capabilities", {}).get("drop") == ["ALL"], f"{where}: caps")
             resources_ = container.get("resources", {})
             for kind in ("requests", "limits"):
-                expect(
-                    {"cpu", "memory"} <= set(resources_.get(kind, {})), f"{where}: no {kind}"
-                )
+                expect({"cpu", "memory"} <= set(resources_.get(kind, {})), f"{where}: no {kind}")
             refs = [e["configMapRef"]["name"] for e in container.get("envFrom", [])]
             expect(refs == [config["metadata"]["name"]], f"{where}: not the ConfigMap")
             keys = {
@@ -270,7 +272,10 @@ def pod_problems(
                 for e in container.get("env", [])
                 if "secretKeyRef" in e.get("valueFrom", {})
             }
-            expect(keys == secret_keys, f"{where}: Secret keys {sorted(keys)}, not {sorted(secret_keys)}")
+            expect(
+                keys == secret_keys,
+                f"{where}: Secret keys {sorted(keys)}, not {sorted(secret_keys)}",
+            )
     leaked = SECRET_SETTINGS & set(config["data"])
     expect(not leaked, f"the ConfigMap holds secrets: {sorted(leaked)}")
     return found

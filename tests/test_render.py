@@ -116,7 +116,7 @@ def test_deployment_files_pass_checkov(copie: object, tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Failed checks: 0" in result.stdout, result.stdout
-    print(f"checkov: {time.perf_counter() - started:.1f} s")  # noqa: T201
+    print(f"checkov: {time.perf_counter() - started:.1f} s")
 
 
 @pytest.mark.parametrize("framework", list(options.FRAMEWORKS))
