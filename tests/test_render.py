@@ -16,7 +16,19 @@ from apigen.generate import readme_commands
 from apigen.smoke import Combination
 from tests import deployment
 
-TEXT_SUFFIXES = {".py", ".toml", ".md", ".txt", ".cfg", ".ini", ".yml", ".yaml", ".env", ""}
+TEXT_SUFFIXES = {
+    ".py",
+    ".toml",
+    ".md",
+    ".txt",
+    ".cfg",
+    ".ini",
+    ".yml",
+    ".yaml",
+    ".env",
+    ".example",
+    "",
+}
 # `${{ ... }}` is GitHub Actions' own expression syntax, not leftover Jinja.
 LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|%\}")
 BIN = Path(sys.executable).parent

@@ -170,7 +170,7 @@ def load_balancer(workdir: Path, *instances: Instance) -> Iterator[str]:
         time.sleep(1.5)
         yield base_url
     finally:
-        smoke.stop(process)  # type: ignore[arg-type]
+        smoke.stop(process)
         socket.unlink(missing_ok=True)
         log.close()
 
