@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -219,3 +221,35 @@ def test_a_flask_project_shows_no_trace_of_the_other_orm(
                         found.append(f"{relative}:{number}: {line.strip()}")
     assert found == []
     assert ORM_TRACES[orm].search((project / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+# cgroup v2's cpu.max ("quota period", or "max period" without a limit) -> CPUs, of 4 allowed.
+CPU_QUOTAS = {"max 100000": 4, "150000 100000": 2, "50000 100000": 1, "800000 100000": 4, "": 4}
+
+
+@pytest.mark.parametrize("framework", list(options.FRAMEWORKS))
+def test_gunicorn_workers_follow_the_containers_cpu_limit(
+    copie: object, framework: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2 workers per CPU of the cgroup quota, plus one; not per CPU of the machine."""
+    project = render(copie, {"framework": framework})
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
+    read_text = Path.read_text
+    for cpu_max, cpus in CPU_QUOTAS.items():
+
+        def fake_read_text(
+            path: Path, *args: object, cpu_max: str = cpu_max, **kwargs: object
+        ) -> str:
+            if str(path) != "/sys/fs/cgroup/cpu.max":
+                return read_text(path, *args, **kwargs)  # type: ignore[arg-type]
+            if not cpu_max:
+                raise FileNotFoundError(path)
+            return cpu_max + "\n"
+
+        monkeypatch.setattr(Path, "read_text", fake_read_text)
+        settings = runpy.run_path(str(project / "gunicorn.conf.py"))
+        assert settings["cpu_limit"]() == cpus, cpu_max
+        assert settings["workers"] == min(2 * cpus + 1, 8 if framework == "flask-restful" else 9)
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert runpy.run_path(str(project / "gunicorn.conf.py"))["workers"] == 3
