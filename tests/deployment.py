@@ -29,6 +29,8 @@ kubernetes_validate.utils.schema_contents = functools.cache(  # type: ignore[met
     kubernetes_validate.utils.schema_contents
 )
 
+# What Kubernetes accepts as a Service's name (RFC 1035 label), and so as every name here.
+DNS_LABEL = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
 # Settings whose values are secrets: set from an ignored env file or a Secret, never inline.
 SECRET_SETTINGS = {"SECRET_KEY", "POSTGRES_PASSWORD", "MARIADB_PASSWORD", "MARIADB_ROOT_PASSWORD"}
 MIGRATE = {
@@ -171,6 +173,8 @@ def kubernetes_problems(
     for name in present:
         for document in yaml.safe_load_all((folder / name).read_text(encoding="utf-8")):
             found += validation_errors(f"deploy/kubernetes/{name}", document)
+            if not DNS_LABEL.fullmatch(document["metadata"]["name"]):
+                found.append(f"{name}: {document['metadata']['name']!r} is not a DNS label")
             resources[document["kind"]] = document
     if found:
         return found
