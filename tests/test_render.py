@@ -253,3 +253,14 @@ def test_gunicorn_workers_follow_the_containers_cpu_limit(
         assert settings["workers"] == min(2 * cpus + 1, 8 if framework == "flask-restful" else 9)
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     assert runpy.run_path(str(project / "gunicorn.conf.py"))["workers"] == 3
+
+
+def test_deployment_names_suit_kubernetes_and_docker(copie: object) -> None:
+    """Upper case, '_' and a trailing '-' are fine in a project name, not in these names."""
+    result = copie.copy(extra_answers={"project_name": "Shop_API-", "database": "postgresql"})  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.exception
+    project = Path(result.project_dir)
+    answers = {"framework": "drf", "database": "postgresql", "redis": False}
+    assert deployment.problems(project, answers) == []
+    compose = (project / "compose.yaml").read_text(encoding="utf-8")
+    assert "image: shop-api:latest" in compose
