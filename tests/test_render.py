@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import runpy
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,13 +16,31 @@ import pytest
 from apigen import options
 from apigen.generate import readme_commands
 from apigen.smoke import Combination
+from tests import deployment
 
-TEXT_SUFFIXES = {".py", ".toml", ".md", ".txt", ".cfg", ".ini", ".yml", ".yaml", ".env", ""}
+TEXT_SUFFIXES = {
+    ".py",
+    ".toml",
+    ".md",
+    ".txt",
+    ".cfg",
+    ".ini",
+    ".yml",
+    ".yaml",
+    ".env",
+    ".example",
+    "",
+}
 # `${{ ... }}` is GitHub Actions' own expression syntax, not leftover Jinja.
 LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|%\}")
 BIN = Path(sys.executable).parent
 
 COMBINATIONS = [Combination(a) for a in options.combinations()]
+REPO = Path(__file__).resolve().parent.parent
+
+# Deployment files' problems by fingerprint: most combinations render the same files (they vary
+# by framework, database, Redis and little else), so each distinct output is checked once.
+_DEPLOYMENT_CHECKED: dict[str, list[str]] = {}
 
 
 def render(copie: object, answers: dict[str, object]) -> Path:
@@ -67,6 +89,48 @@ def test_combination_renders_clean(copie: object, combination: Combination) -> N
     assert workflow.is_file()
     actionlint = tool("actionlint", str(workflow), cwd=project)
     assert actionlint.returncode == 0, actionlint.stdout + actionlint.stderr
+    assert deployment_problems(project, combination.answers) == []
+
+
+def deployment_problems(project: Path, answers: dict[str, object]) -> list[str]:
+    key = deployment.fingerprint(project)
+    if key not in _DEPLOYMENT_CHECKED:
+        _DEPLOYMENT_CHECKED[key] = deployment.problems(project, answers)
+    return _DEPLOYMENT_CHECKED[key]
+
+
+def test_deployment_files_pass_checkov(copie: object, tmp_path: Path) -> None:
+    """Dockerfile, compose file and manifests of each framework, database and Redis choice.
+
+    One checkov run over all of them (it takes seconds to start); the checks skipped on purpose
+    are listed with their reasons in tests/checkov.yaml. checkov has no Compose framework: its
+    secrets scan reads compose.yaml and the env file examples, and tests/deployment.py checks
+    the Compose file's hardening.
+    """
+    scanned = tmp_path / "scanned"
+    # Each database once per framework, Redis alternating: every branch of the templates.
+    databases = options.QUESTIONS["database"].choices
+    choices = [
+        (framework, database, i % 2 == 0)
+        for framework in options.FRAMEWORKS
+        for i, database in enumerate(databases)
+    ]
+    for framework, database, redis in choices:
+        project = render(
+            copie, {"framework": framework, "database": database, "redis": redis, "auth": "jwt"}
+        )
+        target = scanned / f"{framework}-{database}-{'redis' if redis else 'noredis'}"
+        target.mkdir(parents=True)
+        for path in ("Dockerfile", *(p.name for p in project.glob("compose*"))):
+            shutil.copy(project / path, target / path)
+        shutil.copytree(project / "deploy", target / "deploy")
+    started = time.perf_counter()
+    result = tool(
+        "checkov", "--config-file", str(REPO / "tests" / "checkov.yaml"), "-d", ".", cwd=scanned
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Failed checks: 0" in result.stdout, result.stdout
+    print(f"checkov: {time.perf_counter() - started:.1f} s")
 
 
 @pytest.mark.parametrize("framework", list(options.FRAMEWORKS))
@@ -92,6 +156,8 @@ def test_without_docker_and_ci_there_is_no_trace_of_them(copie: object, framewor
     project = render(copie, {"framework": framework, "docker": False, "ci": "none"})
     assert not (project / "Dockerfile").exists()
     assert not (project / ".dockerignore").exists()
+    assert not list(project.glob("compose*"))
+    assert not (project / "deploy").exists()
     assert not (project / ".github").exists()
     readme = (project / "README.md").read_text(encoding="utf-8")
     assert "docker build" not in readme.lower()
@@ -155,3 +221,46 @@ def test_a_flask_project_shows_no_trace_of_the_other_orm(
                         found.append(f"{relative}:{number}: {line.strip()}")
     assert found == []
     assert ORM_TRACES[orm].search((project / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+# cgroup v2's cpu.max ("quota period", or "max period" without a limit) -> CPUs, of 4 allowed.
+CPU_QUOTAS = {"max 100000": 4, "150000 100000": 2, "50000 100000": 1, "800000 100000": 4, "": 4}
+
+
+@pytest.mark.parametrize("framework", list(options.FRAMEWORKS))
+def test_gunicorn_workers_follow_the_containers_cpu_limit(
+    copie: object, framework: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2 workers per CPU of the cgroup quota, plus one; not per CPU of the machine."""
+    project = render(copie, {"framework": framework})
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
+    read_text = Path.read_text
+    for cpu_max, cpus in CPU_QUOTAS.items():
+
+        def fake_read_text(
+            path: Path, *args: object, cpu_max: str = cpu_max, **kwargs: object
+        ) -> str:
+            if str(path) != "/sys/fs/cgroup/cpu.max":
+                return read_text(path, *args, **kwargs)  # type: ignore[arg-type]
+            if not cpu_max:
+                raise FileNotFoundError(path)
+            return cpu_max + "\n"
+
+        monkeypatch.setattr(Path, "read_text", fake_read_text)
+        settings = runpy.run_path(str(project / "gunicorn.conf.py"))
+        assert settings["cpu_limit"]() == cpus, cpu_max
+        assert settings["workers"] == min(2 * cpus + 1, 8 if framework == "flask-restful" else 9)
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert runpy.run_path(str(project / "gunicorn.conf.py"))["workers"] == 3
+
+
+def test_deployment_names_suit_kubernetes_and_docker(copie: object) -> None:
+    """Upper case, '_' and a trailing '-' are fine in a project name, not in these names."""
+    result = copie.copy(extra_answers={"project_name": "Shop_API-", "database": "postgresql"})  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.exception
+    project = Path(result.project_dir)
+    answers = {"framework": "drf", "database": "postgresql", "redis": False}
+    assert deployment.problems(project, answers) == []
+    compose = (project / "compose.yaml").read_text(encoding="utf-8")
+    assert "image: shop-api:latest" in compose
