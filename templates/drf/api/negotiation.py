@@ -1,0 +1,40 @@
+"""Content negotiation that weighs the client's quality values between JSON, XML and HTML.
+
+DRF's own negotiation ranks media ranges by specificity alone: a browser's
+`text/html,...,application/xml;q=0.9` would get XML instead of the browsable API, and
+`application/json;q=0.1, application/xml` JSON. Requests that name no XML type (most,
+JSON clients included) keep DRF's negotiation as it is.
+"""
+
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+
+from .accept import best_match
+
+
+class ContentNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, with quality values weighed when the client names an XML type."""
+
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        accept = request.META.get("HTTP_ACCEPT", "")
+        format_query = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE or "")
+        if "xml" not in accept or format_suffix or format_query:
+            renderer, media_type = super().select_renderer(request, renderers, format_suffix)
+            return renderer, media_type
+        media_type = best_match(accept, [renderer.media_type for renderer in renderers])
+        if media_type is None:
+            raise NotAcceptable(available_renderers=renderers)
+        return next(r for r in renderers if r.media_type == media_type), media_type
+
+
+class IgnoreClientContentNegotiation(DefaultContentNegotiation):
+    """Answer with the view's first renderer, whatever the client accepts (the probes)."""
+
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        return renderers[0], renderers[0].media_type
