@@ -6,6 +6,8 @@ DRF's own negotiation ranks media ranges by specificity alone: a browser's
 JSON clients included) keep DRF's negotiation as it is.
 """
 
+from collections.abc import Iterable
+
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
@@ -18,23 +20,25 @@ class ContentNegotiation(DefaultContentNegotiation):
     """DRF's negotiation, with quality values weighed when the client names an XML type."""
 
     def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
         accept = request.META.get("HTTP_ACCEPT", "")
         format_query = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE or "")
         if "xml" not in accept or format_suffix or format_query:
             renderer, media_type = super().select_renderer(request, renderers, format_suffix)
             return renderer, media_type
-        media_type = best_match(accept, [renderer.media_type for renderer in renderers])
+        offered = {renderer.media_type: renderer for renderer in renderers}
+        media_type = best_match(accept, list(offered))
         if media_type is None:
-            raise NotAcceptable(available_renderers=renderers)
-        return next(r for r in renderers if r.media_type == media_type), media_type
+            raise NotAcceptable(available_renderers=list(offered.values()))
+        return offered[media_type], media_type
 
 
 class IgnoreClientContentNegotiation(DefaultContentNegotiation):
     """Answer with the view's first renderer, whatever the client accepts (the probes)."""
 
     def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
-        return renderers[0], renderers[0].media_type
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
