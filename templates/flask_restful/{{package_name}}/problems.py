@@ -60,8 +60,10 @@ def problem(
         **members,
     }
     if prefers_xml(request.headers.get("Accept", "")):
-        return Response(xml.problem_dumps(body), status=status, headers=headers, mimetype=PROBLEM_XML)
-    return Response(dump_bytes(body), status=status, headers=headers, mimetype=PROBLEM_JSON)
+        content, mimetype = xml.problem_dumps(body), PROBLEM_XML
+    else:
+        content, mimetype = dump_bytes(body), PROBLEM_JSON
+    return Response(content, status=status, headers=headers, mimetype=mimetype)
 
 
 def _detail(error: HTTPException) -> str:
