@@ -19,6 +19,7 @@ LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|%\}")
 BIN = Path(sys.executable).parent
 
 COMBINATIONS = [Combination(a) for a in options.combinations()]
+TEMPLATES = Path(__file__).parent.parent / "templates"
 
 
 def render(copie: object, answers: dict[str, object]) -> Path:
@@ -155,3 +156,11 @@ def test_a_flask_project_shows_no_trace_of_the_other_orm(
                         found.append(f"{relative}:{number}: {line.strip()}")
     assert found == []
     assert ORM_TRACES[orm].search((project / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("module", ["xml.py", "accept.py"])
+def test_both_templates_write_xml_and_negotiate_with_one_code(module: str) -> None:
+    """The contract wants byte-equal XML and the same choices from both frameworks."""
+    drf = TEMPLATES / "drf" / "api" / module
+    flask = TEMPLATES / "flask_restful" / "{{package_name}}" / module
+    assert drf.read_text(encoding="utf-8") == flask.read_text(encoding="utf-8")
