@@ -58,6 +58,20 @@ def test_c20_schema_is_valid_openapi_3(service: Service) -> None:
         pytest.fail(f"[C20] the OpenAPI document is not valid: {exc}")
     missing = ITEM_OPERATIONS - operations(document)
     assert not missing, f"[C20] the document does not describe {sorted(missing)}"
+    both = {"application/json", "application/xml"}
+    for path, item in document["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue  # the probes answer JSON only (C52)
+        for method, operation in item.items():
+            bodies = [operation.get("requestBody", {}).get("content")] + [
+                answer.get("content")
+                for status, answer in operation.get("responses", {}).items()
+                if str(status).startswith("2")
+            ]
+            for content in filter(None, bodies):
+                assert both <= set(content), (
+                    f"[C20] {method.upper()} {path} lists {sorted(content)}, not XML beside JSON"
+                )
 
 
 def test_c23_swagger_ui_works_offline(service: Service) -> None:
