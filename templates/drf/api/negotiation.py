@@ -23,8 +23,11 @@ class ContentNegotiation(DefaultContentNegotiation):
         self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
         accept = request.META.get("HTTP_ACCEPT", "")
-        format_query = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE or "")
-        if "xml" not in accept or format_suffix or format_query:
+        if (
+            "xml" not in accept
+            or format_suffix
+            or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE or "")
+        ):
             renderer, media_type = super().select_renderer(request, renderers, format_suffix)
             return renderer, media_type
         offered = {renderer.media_type: renderer for renderer in renderers}
