@@ -3,7 +3,8 @@
 DRF's own negotiation ranks media ranges by specificity alone: a browser's
 `text/html,...,application/xml;q=0.9` would get XML instead of the browsable API, and
 `application/json;q=0.1, application/xml` JSON. Requests that name no XML type (most,
-JSON clients included) keep DRF's negotiation as it is.
+JSON clients included) keep DRF's negotiation as it is; an empty `Accept` counts as none, as
+on Flask-RESTful: any type, so JSON.
 """
 
 from collections.abc import Iterable
@@ -24,7 +25,7 @@ class ContentNegotiation(DefaultContentNegotiation):
     ) -> tuple[BaseRenderer, str]:
         accept = request.META.get("HTTP_ACCEPT", "")
         if (
-            "xml" not in accept
+            (accept and "xml" not in accept)
             or format_suffix
             or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE or "")
         ):
