@@ -24,11 +24,7 @@ class ContentNegotiation(DefaultContentNegotiation):
         self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
         accept = request.META.get("HTTP_ACCEPT", "")
-        if (
-            (accept and "xml" not in accept)
-            or format_suffix
-            or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE or "")
-        ):
+        if (accept and "xml" not in accept) or format_suffix:
             renderer, media_type = super().select_renderer(request, renderers, format_suffix)
             return renderer, media_type
         offered = {renderer.media_type: renderer for renderer in renderers}
