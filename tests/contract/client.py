@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import httpx
 
@@ -24,6 +25,9 @@ from tests.contract.services import PASSWORD, Service
 _NO_BODY = object()
 PROBLEM = "application/problem+json"
 PROBLEM_MEMBERS = ("type", "title", "status", "detail")
+XML = "application/xml"
+PROBLEM_XML = "application/problem+xml"
+PROBLEM_NAMESPACE = "urn:ietf:rfc:7807"
 
 
 class Client:
@@ -253,6 +257,50 @@ def parse_utc(value: Any, line: str = "C5") -> datetime:
     assert offset is not None, f"[{line}] timestamp has no offset: {value!r}"
     assert offset.total_seconds() == 0, f"[{line}] timestamp is not in UTC: {value!r}"
     return parsed
+
+
+def xml_document(data: Mapping[str, Any]) -> bytes:
+    """An object as the contract's XML form: ``<root>``, each member an element (C52)."""
+    root = ElementTree.Element("root")
+    for name, value in data.items():
+        member = ElementTree.SubElement(root, name)
+        member.text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def xml_body(answer: httpx.Response, line: str) -> ElementTree.Element:
+    """The XML document an answer carries, parsed (the service's own output: trusted)."""
+    try:
+        return ElementTree.fromstring(answer.content)
+    except ElementTree.ParseError as exc:
+        message = f"[{line}] the answer is not well-formed XML ({exc}): {show(answer)}"
+        raise AssertionError(message) from None
+
+
+def xml_problem(answer: httpx.Response, status: int, line: str) -> dict[str, Any]:
+    """Assert an ``application/problem+xml`` answer (C54) and return its members as text."""
+    expect(answer, status, line)
+    assert media_type(answer) == PROBLEM_XML, (
+        f"[C54 via {line}] a {answer.status_code} asked in XML is {PROBLEM_XML}: {show(answer)}"
+    )
+    problem = xml_body(answer, line)
+    namespace = f"{{{PROBLEM_NAMESPACE}}}"
+    assert problem.tag == f"{namespace}problem", (
+        f"[C54 via {line}] the document element is <problem> in {PROBLEM_NAMESPACE}: {show(answer)}"
+    )
+    members: dict[str, Any] = {
+        child.tag.removeprefix(namespace): child.text or "" for child in problem if len(child) == 0
+    }
+    missing = [m for m in PROBLEM_MEMBERS if m not in members]
+    assert not missing, f"[C54 via {line}] problem lacks {missing}: {show(answer)}"
+    assert members["status"] == str(status), f"[C54 via {line}] status: {show(answer)}"
+    errors = problem.find(f"{namespace}errors")
+    if errors is not None:
+        members["errors"] = {
+            field.tag.removeprefix(namespace): [message.text for message in field]
+            for field in errors
+        }
+    return members
 
 
 def token() -> str:

@@ -128,20 +128,26 @@ def described(document: dict[str, Any]) -> dict[tuple[str, str], Any]:
         for method, operation in item.items():
             if method not in {"get", "put", "post", "delete", "patch"}:
                 continue
-            body = operation.get("requestBody", {})
+            body = _resolve(operation.get("requestBody", {}), document).get("content", {})
             request = {
                 media: shape(content.get("schema", {}), document, writing=True)
-                for media, content in _resolve(body, document).get("content", {}).items()
+                for media, content in body.items()
                 if media == "application/json"
             }
             answers = {}
+            media_types = {"request": sorted(body)}
             for status, response in operation.get("responses", {}).items():
                 if not str(status).startswith("2"):
                     continue
                 content = _resolve(response, document).get("content", {})
                 json_content = content.get("application/json", {})
                 answers[str(status)] = shape(json_content.get("schema"), document, writing=False)
-            result[(normalized, method)] = {"request": request, "success": answers}
+                media_types[str(status)] = sorted(content)
+            result[(normalized, method)] = {
+                "request": request,
+                "success": answers,
+                "media types": media_types,
+            }
     return result
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import orjson
 import pytest
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -16,8 +17,12 @@ from api.renderers import ORJSONRenderer
 from api.serializers import ItemSerializer
 
 
+def handled(exc: Exception) -> HttpResponse | None:
+    return problem_exception_handler(exc, {"request": APIRequestFactory().get("/")})
+
+
 def problem_of(exc: Exception) -> dict[str, object]:
-    response = problem_exception_handler(exc, {})
+    response = handled(exc)
     assert response is not None
     assert response["Content-Type"] == "application/problem+json"
     return dict(orjson.loads(response.content))
@@ -38,7 +43,7 @@ class TestExceptionHandler:
         exc = exceptions.NotAuthenticated()
         exc.auth_header = 'Basic realm="api"'  # type: ignore[attr-defined]
 
-        response = problem_exception_handler(exc, {})
+        response = handled(exc)
 
         assert response is not None
         assert response["WWW-Authenticate"] == 'Basic realm="api"'
@@ -54,7 +59,7 @@ class TestExceptionHandler:
         assert problem_of(exceptions.APIException(detail))["detail"] == message
 
     def test_other_exceptions_are_left_to_django(self) -> None:
-        assert problem_exception_handler(RuntimeError("boom"), {}) is None
+        assert handled(RuntimeError("boom")) is None
 
 
 class TestRenderer:

@@ -65,7 +65,7 @@ class BodySizeLimitMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return problem_response(400, "The Content-Length header is not a number.")
+            return problem_response(request, 400, "The Content-Length header is not a number.")
         if length > self.limit:
-            return problem_response(413, f"The request body exceeds {self.limit} bytes.")
+            return problem_response(request, 413, f"The request body exceeds {self.limit} bytes.")
         return self.get_response(request)

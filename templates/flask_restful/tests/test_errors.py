@@ -1,4 +1,4 @@
-"""Every error answer is problem+json, and none shows internals."""
+"""Every error answer is problem+json (unless the client prefers XML), none shows internals."""
 
 from __future__ import annotations
 
@@ -81,7 +81,6 @@ def test_unhandled_errors_hide_their_details(make_app: Callable[..., Flask]) -> 
     assert b"Traceback" not in response.data
 
 
-def test_not_acceptable_still_answers_json(client: FlaskClient) -> None:
-    response = client.get(ITEMS, headers={"Accept": "text/csv"})
-    assert response.status_code == 200
-    assert response.content_type == "application/json"
+def test_an_accept_the_api_cannot_answer_is_406(client: FlaskClient) -> None:
+    problem = assert_problem(client.get(ITEMS, headers={"Accept": "text/csv"}), 406)
+    assert problem["detail"] == "Could not satisfy the request Accept header."

@@ -1,4 +1,4 @@
-"""Every error as ``application/problem+json`` (RFC 9457)."""
+"""Every error as problem details (RFC 9457): JSON, or XML when the client prefers it."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from flask import Flask, Response, current_app, request
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import BadRequest, HTTPException, SecurityError, default_exceptions
 
+from . import xml
+from .accept import prefers_xml
 from .extensions import limiter
 from .json import dump_bytes
 
 PROBLEM_JSON = "application/problem+json"
+PROBLEM_XML = "application/problem+xml"
 
 # Werkzeug's default descriptions are written for HTML pages; these read well in an API.
 DEFAULT_DETAILS = {
@@ -44,7 +47,11 @@ def problem(
     headers: dict[str, str] | None = None,
     **members: Any,
 ) -> Response:
-    """A problem details response; ``members`` extend the standard ones."""
+    """A problem details response; ``members`` extend the standard ones.
+
+    ``application/problem+json``, or ``application/problem+xml`` when the request's ``Accept``
+    prefers XML.
+    """
     body = {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
@@ -52,7 +59,11 @@ def problem(
         "detail": detail,
         **members,
     }
-    return Response(dump_bytes(body), status=status, headers=headers, mimetype=PROBLEM_JSON)
+    if prefers_xml(request.headers.get("Accept", "")):
+        content, mimetype = xml.problem_dumps(body), PROBLEM_XML
+    else:
+        content, mimetype = dump_bytes(body), PROBLEM_JSON
+    return Response(content, status=status, headers=headers, mimetype=mimetype)
 
 
 def _detail(error: HTTPException) -> str:
