@@ -1,13 +1,26 @@
 """Problem details (RFC 9457) responses, and Django's error views that answer with them."""
 
+import logging
+import sys
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
 import orjson
+from django.db import Error, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+# What the database layer raises when it cannot connect or lost its connection: the request
+# is refused with 503 rather than failing with 500.
+DATABASE_UNAVAILABLE: tuple[type[Error], ...] = (OperationalError, InterfaceError)
+# Whole seconds a client refused with 503 is told to wait before trying again.
+RETRY_AFTER_SECONDS = 5
+# The request's `META` key naming the dependency that failed, for the request's log line.
+UNAVAILABLE_DEPENDENCY = "UNAVAILABLE_DEPENDENCY"
+
+logger = logging.getLogger(__name__)
 
 
 def problem_response(
@@ -33,6 +46,20 @@ def problem_response(
     )
 
 
+def service_unavailable(request: HttpRequest, dependency: str) -> HttpResponse:
+    """503 for a request that needs `dependency`, which cannot be reached right now.
+
+    The detail names the dependency only: its host, driver and settings stay in the service.
+    """
+    request.META[UNAVAILABLE_DEPENDENCY] = dependency
+    logger.warning("%s unavailable: %s", dependency, sys.exception())
+    return problem_response(
+        503,
+        f"The service cannot reach its {dependency}; try again later.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Django's `handler400`, e.g. for a Host header not in ALLOWED_HOSTS."""
     return problem_response(400, "The request could not be understood.")
@@ -49,5 +76,10 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """Django's `handler500`: no traceback, SQL or setting ever leaves the service."""
+    """Django's `handler500`: no traceback, SQL or setting ever leaves the service.
+
+    The database failing outside the API's views (in a middleware) is a 503 here too.
+    """
+    if isinstance(sys.exception(), DATABASE_UNAVAILABLE):
+        return service_unavailable(request, "database")
     return problem_response(500, "The server encountered an unexpected error.")
