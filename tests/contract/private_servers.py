@@ -9,7 +9,6 @@ run as root both run as their system users (``postgres``, ``mysql``).
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import pwd
 import shutil
@@ -31,8 +30,8 @@ class ServerUnavailableError(Exception):
 def _binary(name: str, *patterns: str) -> str:
     """The path of program ``name``: the newest match of ``patterns``, else from ``PATH``."""
     for pattern in patterns:
-        if matches := sorted(glob.glob(pattern)):
-            return matches[-1]
+        if matches := sorted(Path("/").glob(pattern.lstrip("/"))):
+            return str(matches[-1])
     if found := shutil.which(name):
         return found
     raise ServerUnavailableError(f"{name} is not installed")
