@@ -46,13 +46,17 @@ def problem_response(
     )
 
 
-def service_unavailable(request: HttpRequest, dependency: str) -> HttpResponse:
+def service_unavailable(
+    request: HttpRequest, dependency: str, error: BaseException
+) -> HttpResponse:
     """503 for a request that needs `dependency`, which cannot be reached right now.
 
     The detail names the dependency only: its host, driver and settings stay in the service.
+    The request's log line names it too (`middleware.RequestLogMiddleware`).
     """
     request.META[UNAVAILABLE_DEPENDENCY] = dependency
-    logger.warning("%s unavailable: %s", dependency, sys.exception())
+    # The error's first line: the driver's message, without the statement and its parameters.
+    logger.warning("%s unavailable: %s", dependency, str(error).split("\n", 1)[0])
     return problem_response(
         503,
         f"The service cannot reach its {dependency}; try again later.",
@@ -80,6 +84,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
     The database failing outside the API's views (in a middleware) is a 503 here too.
     """
-    if isinstance(sys.exception(), DATABASE_UNAVAILABLE):
-        return service_unavailable(request, "database")
+    if isinstance(error := sys.exception(), DATABASE_UNAVAILABLE):
+        return service_unavailable(request, "database", error)
     return problem_response(500, "The server encountered an unexpected error.")

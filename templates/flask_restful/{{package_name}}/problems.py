@@ -102,7 +102,8 @@ def service_unavailable(dependency: str, error: Exception) -> Response:
     The request's log line names it too (``observability``).
     """
     g.unavailable = dependency
-    current_app.logger.warning("%s unavailable: %s", dependency, error)
+    # The error's first line: the driver's message, without the statement and its parameters.
+    current_app.logger.warning("%s unavailable: %s", dependency, str(error).split("\n", 1)[0])
     return problem(
         503,
         f"The service cannot reach its {dependency}; try again later.",
