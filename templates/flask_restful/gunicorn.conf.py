@@ -39,7 +39,7 @@ def _inode(path: Path) -> int | None:
         return None
 
 
-class GracefulWorker(SyncWorker):  # type: ignore[misc]  # gunicorn is untyped
+class GracefulWorker(SyncWorker):
     """gunicorn's sync worker that, when the server stops, also serves what is queued for it.
 
     On SIGTERM gunicorn's master closes its listening sockets and each worker exits after the
