@@ -58,7 +58,7 @@ def configure_logging(level: str) -> None:
             },
             "loggers": {
                 __package__: {"handlers": ["stdout"], "level": level, "propagate": False},
-                # Its warning that the throttle counters moved to memory while Redis is down.
+                # Its warnings: the throttle counters moved to memory, their storage being down.
                 "flask-limiter": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
             },
         }
