@@ -1,4 +1,4 @@
-"""C52-C57: dependencies down. Private PostgreSQL, MariaDB and Redis servers are stopped and
+"""C57-C62: dependencies down. Private PostgreSQL, MariaDB and Redis servers are stopped and
 started again under live services; the machine's own servers are never touched.
 
 One service per framework and ORM (jwt, Redis) on a private PostgreSQL, and one on a private
@@ -245,29 +245,29 @@ def test_c52_c54_c56_database_down_is_503_and_the_service_recovers(outage: Outag
         with down(outage.database):
             for what, call in requests:
                 answer, seconds = timed(call)
-                assert_unavailable(answer, service, "C52")
-                assert seconds < CONNECT_TIMEOUT + SLACK, f"[C52] {what} took {seconds:.1f} s"
+                assert_unavailable(answer, service, "C57")
+                assert seconds < CONNECT_TIMEOUT + SLACK, f"[C57] {what} took {seconds:.1f} s"
             for path in ("/health", "/api/schema/"):
-                expect(anon.get(path), 200, "C52")
-            expect(anon.get("/api/docs/", headers={"Accept": "text/html"}), 200, "C52")
+                expect(anon.get(path), 200, "C57")
+            expect(anon.get("/api/docs/", headers={"Accept": "text/html"}), 200, "C57")
             ready = expect_problem(anon.get("/ready"), 503, "C3")
             assert ready.get("checks") == {"database": "error", "cache": "ok"}, f"[C3] {ready!r}"
 
         answer = eventually(lambda: alice.get("/api/v1/items/"), 200, 20)
-        expect(answer, 200, "C54")
-        again = expect(alice.get(f"/api/v1/items/{kept['id']}/"), 200, "C54").json()
-        assert again["name"] == "kept", f"[C54] the item changed: {again!r}"
-        expect(alice.post("/api/v1/items/", ITEM), 201, "C54")
-        expect(anon.get("/ready"), 200, "C54")
+        expect(answer, 200, "C59")
+        again = expect(alice.get(f"/api/v1/items/{kept['id']}/"), 200, "C59").json()
+        assert again["name"] == "kept", f"[C59] the item changed: {again!r}"
+        expect(alice.post("/api/v1/items/", ITEM), 201, "C59")
+        expect(anon.get("/ready"), 200, "C59")
 
     log = outage.new_log()
     refused = [e for e in log if e.get("status") == 503 and e.get("message") == "request"]
-    assert refused, "[C56] no request line for the 503s"
+    assert refused, "[C61] no request line for the 503s"
     for entry in refused:
         if entry.get("path") not in {"/ready", "/ready/"}:
-            assert entry.get("unavailable") == "database", f"[C56] no dependency named: {entry}"
+            assert entry.get("unavailable") == "database", f"[C61] no dependency named: {entry}"
     text = json.dumps(log)
-    assert service.secret_key not in text, "[C56] the log shows SECRET_KEY"
+    assert service.secret_key not in text, "[C61] the log shows SECRET_KEY"
 
 
 def test_c53_c54_redis_down_serves_from_the_database(outage: Outage) -> None:
@@ -275,20 +275,20 @@ def test_c53_c54_redis_down_serves_from_the_database(outage: Outage) -> None:
     with anonymous(service) as anon:
         with down(outage.redis):
             with sign_in(service) as alice:
-                created = expect(alice.post("/api/v1/items/", ITEM), 201, "C53").json()
-                expect(alice.get(f"/api/v1/items/{created['id']}/"), 200, "C53")
-                expect(anon.get("/api/v1/items/"), 200, "C53")
-                expect(anon.get("/api/schema/"), 200, "C53")
+                created = expect(alice.post("/api/v1/items/", ITEM), 201, "C58").json()
+                expect(alice.get(f"/api/v1/items/{created['id']}/"), 200, "C58")
+                expect(anon.get("/api/v1/items/"), 200, "C58")
+                expect(anon.get("/api/schema/"), 200, "C58")
             ready = expect_problem(anon.get("/ready"), 503, "C3")
             assert ready.get("checks") == {"database": "ok", "cache": "error"}, f"[C3] {ready!r}"
-        expect(eventually(lambda: anon.get("/ready"), 200, 20), 200, "C54")
+        expect(eventually(lambda: anon.get("/ready"), 200, 20), 200, "C59")
 
     warnings = [
         e
         for e in outage.new_log()
         if e.get("level") == "WARNING" and "memory" in str(e.get("message", ""))
     ]
-    assert 1 <= len(warnings) <= 2, f"[C53] one warning per worker while Redis is down: {warnings}"
+    assert 1 <= len(warnings) <= 2, f"[C58] one warning per worker while Redis is down: {warnings}"
 
 
 def test_c52_connect_timeout_bounds_a_database_that_never_answers(outage: Outage) -> None:
@@ -309,12 +309,12 @@ def test_c52_connect_timeout_bounds_a_database_that_never_answers(outage: Outage
             waits = []
             for _ in range(4):
                 answer, seconds = timed(lambda: anon.get("/api/v1/items/"))
-                assert_unavailable(answer, outage.service, "C52")
+                assert_unavailable(answer, outage.service, "C57")
                 waits.append(seconds)
     assert max(waits) < CONNECT_TIMEOUT + SLACK, (
-        f"[C52] DATABASE_CONNECT_TIMEOUT={CONNECT_TIMEOUT}, yet a request took {max(waits):.1f} s"
+        f"[C57] DATABASE_CONNECT_TIMEOUT={CONNECT_TIMEOUT}, yet a request took {max(waits):.1f} s"
     )
-    assert max(waits) >= CONNECT_TIMEOUT - 1, f"[C52] no request waited to connect: {waits}"
+    assert max(waits) >= CONNECT_TIMEOUT - 1, f"[C57] no request waited to connect: {waits}"
 
 
 def load(
@@ -380,26 +380,26 @@ def test_c55_a_database_restart_under_load_loses_no_acknowledged_write(outage: O
 
         results = load(outage.service.base_url, headers, LOAD_SECONDS, restart)
         errors = [r for kind, r in results if kind == "error"]
-        assert not errors, f"[C55] requests failed without an answer: {errors[:5]}"
+        assert not errors, f"[C60] requests failed without an answer: {errors[:5]}"
         answers = [r for kind, r in results if kind == "answer"]
         statuses = {status for status, _ in answers}
-        assert statuses <= {201, 503}, f"[C55] statuses under load: {sorted(statuses)}"
+        assert statuses <= {201, 503}, f"[C60] statuses under load: {sorted(statuses)}"
         created = [body for status, body in answers if status == 201]
-        assert created, "[C55] nothing was written under load"
+        assert created, "[C60] nothing was written under load"
         eventually(lambda: alice.get("/api/v1/items/"), 200, 20)
         stored: dict[int, str] = {}
         page: str | None = "/api/v1/items/?page_size=100&search=load"
         while page:
-            listing = expect(alice.get(page), 200, "C55").json()
+            listing = expect(alice.get(page), 200, "C60").json()
             stored |= {item["id"]: item["name"] for item in listing["results"]}
             page = listing["next"] and path_of(listing["next"])
         missing = [item for item in created if stored.get(item["id"]) != item["name"]]
-        assert not missing, f"[C55] acknowledged writes lost: {missing[:5]} of {len(created)}"
+        assert not missing, f"[C60] acknowledged writes lost: {missing[:5]} of {len(created)}"
 
 
 def test_c57_sigterm_under_load_finishes_in_flight_requests(outage: Outage) -> None:
     if outage.service.combination.answers["orm"] == "peewee":
-        pytest.skip("C57: gunicorn.conf.py is the same for either ORM, tested with SQLAlchemy")
+        pytest.skip("C62: gunicorn.conf.py is the same for either ORM, tested with SQLAlchemy")
     runner = outage.runner
     port = smoke.free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -422,10 +422,10 @@ def test_c57_sigterm_under_load_finishes_in_flight_requests(outage: Outage) -> N
             lambda: process.send_signal(signal.SIGTERM),
             write=False,
         )
-        assert process.wait(timeout=60) == 0, f"[C57] gunicorn exited with {process.returncode}"
+        assert process.wait(timeout=60) == 0, f"[C62] gunicorn exited with {process.returncode}"
     finally:
         smoke.stop(process)
     errors = [r for kind, r in results if kind == "error"]
-    assert not errors, f"[C57] connections cut during shutdown: {errors[:5]} ({len(errors)})"
+    assert not errors, f"[C62] connections cut during shutdown: {errors[:5]} ({len(errors)})"
     statuses = {status for kind, (status, _) in results if kind == "answer"}
-    assert statuses == {200}, f"[C57] statuses during shutdown: {statuses}"
+    assert statuses == {200}, f"[C62] statuses during shutdown: {statuses}"
