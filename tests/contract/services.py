@@ -228,7 +228,8 @@ class Pool:
 
     What ``on_start`` records is also written to ``records_dir`` when one is given, where the
     pools of other pytest-xdist workers find it: a cross-framework test then compares with a
-    twin another worker served instead of starting that twin again.
+    twin another worker served instead of starting that twin again. ``runner_class`` makes
+    the runners (another one points the services at other servers).
     """
 
     def __init__(
@@ -237,9 +238,11 @@ class Pool:
         environments: smoke.Environments,
         on_start: Callable[[Service], dict[str, Any]] | None = None,
         records_dir: Path | None = None,
+        runner_class: Callable[..., ContractRunner] = ContractRunner,
     ) -> None:
         self.workdir = workdir
         self.environments = environments
+        self.runner_class = runner_class
         self.on_start = on_start
         self.records_dir = records_dir
         if records_dir is not None:
@@ -364,7 +367,7 @@ class Pool:
         return live
 
     def _start(self, combination: smoke.Combination) -> _Live:
-        runner = ContractRunner(combination, self.workdir / "projects", self.environments)
+        runner = self.runner_class(combination, self.workdir / "projects", self.environments)
         runner.workdir.mkdir(parents=True, exist_ok=True)
         stack = contextlib.ExitStack()
         live = _Live(runner, stack)

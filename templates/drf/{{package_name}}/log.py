@@ -11,8 +11,9 @@ import orjson
 logging.logThreads = False
 logging.logMultiprocessing = False
 
-# What RequestLogMiddleware passes through `extra=`, in the order the line shows them.
-REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "request_id")
+# What RequestLogMiddleware passes through `extra=`, in the order the line shows them
+# (`unavailable`, the dependency that could not be reached, only on such a 503).
+REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "request_id", "unavailable")
 
 
 class JSONFormatter(logging.Formatter):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
-from .problems import problem_response
+from .problems import UNAVAILABLE_DEPENDENCY, problem_response
 
 logger = logging.getLogger(__name__)
 
@@ -38,16 +38,16 @@ class RequestLogMiddleware:
         response = self.get_response(request)
 
         response[REQUEST_ID_HEADER] = request_id
-        logger.info(
-            "request",
-            extra={
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "request_id": request_id,
-            },
-        )
+        fields = {
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "request_id": request_id,
+        }
+        if unavailable := request.META.get(UNAVAILABLE_DEPENDENCY):
+            fields["unavailable"] = unavailable  # the dependency that made it a 503
+        logger.info("request", extra=fields)
         return response
 
 

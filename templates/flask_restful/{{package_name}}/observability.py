@@ -15,7 +15,8 @@ from .json import dump_bytes
 
 REQUEST_ID_HEADER = "X-Request-ID"
 VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "request_id")
+# ``unavailable`` (the dependency that could not be reached) only on such a 503.
+REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "request_id", "unavailable")
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ def configure_logging(level: str) -> None:
             },
             "loggers": {
                 __package__: {"handlers": ["stdout"], "level": level, "propagate": False},
+                # Its warnings: the throttle counters moved to memory, their storage being down.
+                "flask-limiter": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
             },
         }
     )
@@ -73,16 +76,16 @@ def finish_request(response: Response) -> Response:
     """Echo the request ID and log the request."""
     response.headers[REQUEST_ID_HEADER] = g.request_id
     duration_ms = round((time.perf_counter() - g.request_started) * 1000, 2)
-    logger.info(
-        "request",
-        extra={
-            "method": request.method,
-            "path": request.path,
-            "status": response.status_code,
-            "duration_ms": duration_ms,
-            "request_id": g.request_id,
-        },
-    )
+    fields = {
+        "method": request.method,
+        "path": request.path,
+        "status": response.status_code,
+        "duration_ms": duration_ms,
+        "request_id": g.request_id,
+    }
+    if unavailable := g.get("unavailable"):
+        fields["unavailable"] = unavailable
+    logger.info("request", extra=fields)
     return response
 
 

@@ -7,7 +7,7 @@ import time
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import BadRequest, HTTPException, SecurityError, default_exceptions
 
@@ -15,9 +15,12 @@ from . import xml
 from .accept import prefers_xml
 from .extensions import limiter
 from .json import dump_bytes
+from .store import database
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_XML = "application/problem+xml"
+# Whole seconds a client refused with 503 is told to wait before trying again.
+RETRY_AFTER_SECONDS = 5
 
 # Werkzeug's default descriptions are written for HTML pages; these read well in an API.
 DEFAULT_DETAILS = {
@@ -103,6 +106,27 @@ def handle_http_exception(error: HTTPException) -> Response:
     return problem(code, _detail(error), headers=headers)
 
 
+def service_unavailable(dependency: str, error: Exception) -> Response:
+    """503 for a request that needs ``dependency``, which cannot be reached right now.
+
+    The detail names the dependency only: its host, driver and settings stay in the service.
+    The request's log line names it too (``observability``).
+    """
+    g.unavailable = dependency
+    # The error's first line: the driver's message, without the statement and its parameters.
+    current_app.logger.warning("%s unavailable: %s", dependency, str(error).split("\n", 1)[0])
+    return problem(
+        503,
+        f"The service cannot reach its {dependency}; try again later.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def handle_database_unavailable(error: Exception) -> Response:
+    """The database refused or lost the connection: 503, never 500."""
+    return service_unavailable("database", error)
+
+
 def handle_unexpected_error(error: Exception) -> Response:
     """Anything else: logged with its traceback, answered without it."""
     current_app.logger.exception("unhandled error", exc_info=error)
@@ -112,4 +136,6 @@ def handle_unexpected_error(error: Exception) -> Response:
 def init_app(app: Flask) -> None:
     """Route every error of the application through the handlers above."""
     app.register_error_handler(HTTPException, handle_http_exception)
+    for error in database.UNAVAILABLE:
+        app.register_error_handler(error, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected_error)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import click
 from flask import Flask, appcontext_pushed
 from flask.cli import AppGroup
-from peewee import Database, DatabaseProxy
+from peewee import Database, DatabaseProxy, InterfaceError, OperationalError
 from peewee_migrate import Router
 from playhouse.db_url import connect
 
@@ -61,6 +61,10 @@ _OPTIONS: dict[str, dict[str, Any]] = {
     "mysql+pool": {**_POOL, "charset": "utf8mb4", "field_types": {"DATETIME": "DATETIME(6)"}},
 }
 
+# What a query raises when the database cannot be reached or the connection was lost: the
+# request is refused with 503 (``problems``), and the connection is not given back to the pool.
+UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+
 database = DatabaseProxy()
 db_cli = AppGroup("db", help="Apply and write database migrations (peewee-migrate).")
 
@@ -76,16 +80,25 @@ def database_url(url: str) -> str:
     return url
 
 
-def open_database(url: str) -> Database:
-    """The database of ``url`` (not connected yet), with this project's options."""
+def open_database(url: str, connect_timeout: int | None = None) -> Database:
+    """The database of ``url`` (not connected yet), with this project's options.
+
+    A server has ``connect_timeout`` seconds to accept a connection (not SQLite's concern).
+    """
     url = database_url(url)
-    opened: Database = connect(url, **_OPTIONS.get(urlsplit(url).scheme, {}))
+    scheme = urlsplit(url).scheme
+    options = _OPTIONS.get(scheme, {})
+    if connect_timeout is not None and scheme != "sqlite":
+        options = {**options, "connect_timeout": connect_timeout}
+    opened: Database = connect(url, **options)
     return opened
 
 
 def init_app(app: Flask) -> None:
     """Give ``app`` its database, close connections after each request, add ``flask db``."""
-    app.extensions["peewee"] = open_database(app.config["DATABASE_URL"])
+    app.extensions["peewee"] = open_database(
+        app.config["DATABASE_URL"], app.config.get("DATABASE_CONNECT_TIMEOUT")
+    )
     appcontext_pushed.connect(_bind, app)
     app.teardown_appcontext(close_connection)
     app.cli.add_command(db_cli)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import flask_migrate
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
 
 from ..settings import BASE_DIR
@@ -21,6 +24,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+# What a query raises when the database cannot be reached or the connection was lost: the
+# request is refused with 503 (``problems``), and the session's connection is discarded.
+UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 # Plain URLs name no driver: point them at the ones this project installs.
 _DRIVERS = {
@@ -52,10 +59,22 @@ def database_uri(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def engine_options(uri: str, connect_timeout: int | None) -> dict[str, Any]:
+    """Connections are tested before use; a server has ``connect_timeout`` s to accept one."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if connect_timeout is not None and make_url(uri).get_backend_name() != "sqlite":
+        options["connect_args"] = {"connect_timeout": connect_timeout}
+    return options
+
+
 def init_app(app: Flask) -> None:
     """Bind the session to ``DATABASE_URL`` and add the ``flask db`` commands."""
-    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app.config["DATABASE_URL"])
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    uri = database_uri(app.config["DATABASE_URL"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        engine_options(uri, app.config.get("DATABASE_CONNECT_TIMEOUT")),
+    )
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
 
