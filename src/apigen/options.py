@@ -83,7 +83,7 @@ QUESTIONS: dict[str, Question] = {
         Question(
             "auth",
             "Authentication scheme",
-            ("none", "basic", "session", "token", "jwt", "apikey"),
+            ("none", "basic", "session", "token", "jwt", "apikey", "remote-user"),
             "none",
         ),
         Question("database", "Database", ("sqlite", "postgresql", "mysql"), "sqlite"),

@@ -133,6 +133,9 @@ def sign_in(service: Service, username: str = "alice", password: str = PASSWORD)
     credentials = {"username": username, "password": password}
     if service.auth == "basic":
         client.headers["Authorization"] = basic_header(username, password)
+    elif service.auth == "apikey":
+        assert username in service.api_keys, f"[C52] {username} has no API key"
+        client.headers["Authorization"] = f"Api-Key {service.api_keys[username]}"
     elif service.auth in {"token", "jwt"}:
         answer = client.post("/api/v1/auth/token", credentials)
         assert answer.status_code == 200, (

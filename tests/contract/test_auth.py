@@ -1,4 +1,4 @@
-"""C33-C41: each auth scheme's whole flow, the owner rule and the challenges."""
+"""C33-C41, C52: each auth scheme's whole flow, the owner rule and the challenges."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from apigen import smoke
 from tests.contract.client import (
     Client,
     anonymous,
@@ -24,11 +25,16 @@ from tests.contract.client import (
     token,
 )
 from tests.contract.conftest import needs_auth, needs_scheme
-from tests.contract.services import PASSWORD, Service
+from tests.contract.services import PASSWORD, Pool, Service
 
 pytestmark = [pytest.mark.contract, pytest.mark.slow]
 
-CHALLENGE = {"basic": 'Basic realm="api"', "token": "Token", "jwt": "Bearer"}
+CHALLENGE = {
+    "basic": 'Basic realm="api"',
+    "token": "Token",
+    "jwt": "Bearer",
+    "apikey": "Api-Key",
+}
 
 
 def expect_challenge(answer: httpx.Response, auth: str, line: str) -> dict[str, Any]:
@@ -288,6 +294,59 @@ def test_c40_jwt_flow(service: Service) -> None:
         expect_challenge(client.post("/api/v1/items/", item), "jwt", "C40 (anonymous)")
 
 
+# -- apikey -------------------------------------------------------------------------------------
+
+
+def test_c52_apikey_flow(service: Service, pool: Pool, combination: smoke.Combination) -> None:
+    needs_scheme(service, "apikey")
+    item = {"name": f"Key {token()}", "price": "1.00"}
+    key = service.api_keys["alice"]
+    prefix = key.partition(".")[0]
+    with anonymous(service) as client:
+        for headers, what in (
+            ({"Authorization": f"Api-Key {key}"}, "Authorization: Api-Key"),
+            ({"X-API-Key": key}, "X-API-Key"),
+        ):
+            created = expect(
+                client.post("/api/v1/items/", item, headers=headers), 201, f"C52 ({what})"
+            )
+            assert created.json()["owner"] == "alice", f"[C52] {created.json()!r}"
+        for value, what in (
+            (f"Api-Key {prefix}.{'x' * 32}", "a wrong secret"),
+            (f"Api-Key {token()[:8]}.{'x' * 32}", "an unknown prefix"),
+            ("Api-Key", "no key"),
+            ("Api-Key a b", "two words"),
+        ):
+            answer = client.post("/api/v1/items/", item, headers={"Authorization": value})
+            expect_challenge(answer, "apikey", f"C52 ({what})")
+        expect_challenge(
+            client.get("/api/v1/items/", headers={"X-API-Key": f"{prefix}.nope"}),
+            "apikey",
+            "C52 (a wrong key on a read)",
+        )
+        expect_challenge(client.post("/api/v1/items/", item), "apikey", "C52 (anonymous)")
+
+        # Rotation: a second key works beside the first; once revoked, it no longer does.
+        runner = pool.runner(combination)
+        output = runner.manage("create-api-key", "alice", "--name", "rotated", env=service.env)
+        (second,) = smoke.API_KEY.findall(output)
+        assert second not in service.api_keys.values(), "[C52] every key is new"
+        rotated = {"X-API-Key": second}
+        expect(client.post("/api/v1/items/", item, headers=rotated), 201, "C52 (a second key)")
+        listing = runner.manage("list-api-keys", "alice", env=service.env)
+        assert second.partition(".")[2] not in listing, "[C52] keys are shown once, never listed"
+        assert second.partition(".")[0] in listing, f"[C52] list-api-keys: {listing!r}"
+        runner.manage("revoke-api-key", second.partition(".")[0], env=service.env)
+        expect_challenge(
+            client.post("/api/v1/items/", item, headers=rotated), "apikey", "C52 (a revoked key)"
+        )
+        expect_challenge(
+            client.get("/api/v1/items/", headers=rotated), "apikey", "C52 (a revoked key reads)"
+        )
+        headers = {"Authorization": f"Api-Key {key}"}
+        expect(client.post("/api/v1/items/", item, headers=headers), 201, "C52 (the first key)")
+
+
 # -- timing -------------------------------------------------------------------------------------
 
 
@@ -296,6 +355,10 @@ def _wrong_login(service: Service, client: Client, username: str) -> float:
     started = time.perf_counter()
     if service.auth == "basic":
         client.get("/api/v1/items/?page=1", headers={"Authorization": basic_header(username, "x")})
+    elif service.auth == "apikey":
+        # A known key's prefix with a wrong secret, or a prefix no key has.
+        prefix = service.api_keys.get(username, token()).partition(".")[0][:8]
+        client.get("/api/v1/items/?page=1", headers={"X-API-Key": f"{prefix}.{'x' * 32}"})
     elif service.auth == "session":
         client.post("/api/v1/auth/login", credentials)
     else:
@@ -318,7 +381,7 @@ def test_c41_wrong_credentials_take_as_long_for_unknown_users(service: Service) 
 
 
 def test_c36_every_401_is_problem_json_with_a_challenge(service: Service) -> None:
-    needs_scheme(service, "basic", "token", "jwt")
+    needs_scheme(service, "basic", "token", "jwt", "apikey")
     prefix = CHALLENGE[service.auth].split(" ")[0]
     with anonymous(service) as client:
         for method in ("POST", "PUT", "PATCH", "DELETE"):
