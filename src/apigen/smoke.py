@@ -348,6 +348,7 @@ class Runner:
         framework = str(self.combination.answers["framework"])
         package = self.package
         env = {"ENVIRONMENT": "production", "SECRET_KEY": secrets.token_urlsafe(50)}
+        env |= auth_settings(str(self.combination.answers["auth"]))
         self.run([a.format(package=package) for a in _MIGRATE[framework]], env=env)
         auth = str(self.combination.answers["auth"])
         if auth != "none":
@@ -599,11 +600,18 @@ def _expect(answer: Response, status: int, what: str) -> Response:
     return answer
 
 
+def auth_settings(auth: str) -> dict[str, str]:
+    """What a service of the scheme needs to be told: ``remote-user`` trusts this machine."""
+    return {"TRUSTED_PROXIES": "127.0.0.1"} if auth == "remote-user" else {}
+
+
 def sign_in(base_url: str, auth: str, *, api_key: str | None = None) -> dict[str, str]:
     """The headers that make a request come from the smoke user (whose key is ``api_key``)."""
     credentials = {"username": USERNAME, "password": PASSWORD}
     if auth == "apikey":
         return {"Authorization": f"Api-Key {api_key}"}
+    if auth == "remote-user":  # as the trusted proxy (this machine) names the user
+        return {"X-Remote-User": USERNAME}
     if auth == "basic":
         import base64  # noqa: PLC0415
 

@@ -278,6 +278,7 @@ class Pool:
             runner = live.runner
             secret_key = secrets.token_urlsafe(50)
             env: dict[str, str] = {"ENVIRONMENT": "production", "SECRET_KEY": secret_key}
+            env |= smoke.auth_settings(str(combination.answers["auth"]))
             wait_for = "health"
             if name == "throttled":
                 rate = f"{THROTTLE_RATE}/minute"
@@ -392,6 +393,7 @@ class Pool:
             "CORS_ALLOWED_ORIGINS": CORS_ORIGIN,
             "API_THROTTLE_ANON": UNTHROTTLED,
             "API_THROTTLE_USER": UNTHROTTLED,
+            **smoke.auth_settings(str(combination.answers["auth"])),
         }
         step = "render"
         try:

@@ -1,4 +1,4 @@
-"""C33-C41, C52: each auth scheme's whole flow, the owner rule and the challenges."""
+"""C33-C41, C52, C53: each auth scheme's whole flow, the owner rule and the challenges."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 
 from apigen import smoke
 from tests.contract.client import (
+    REMOTE_USER_HEADER,
     Client,
     anonymous,
     basic_header,
@@ -53,7 +54,7 @@ def expect_challenge(answer: httpx.Response, auth: str, line: str) -> dict[str, 
 
 def expect_refused_write(answer: httpx.Response, auth: str, line: str) -> None:
     """An anonymous or badly signed write: 401 with a challenge, or 403 under session."""
-    if auth == "session":
+    if auth in {"session", "remote-user"}:  # no challenge to send
         expect_problem(answer, 403, line)
     else:
         expect_challenge(answer, auth, line)
@@ -347,6 +348,44 @@ def test_c52_apikey_flow(service: Service, pool: Pool, combination: smoke.Combin
         expect(client.post("/api/v1/items/", item, headers=headers), 201, "C52 (the first key)")
 
 
+# -- remote-user --------------------------------------------------------------------------------
+
+
+def test_c53_remote_user_only_from_trusted_proxies(service: Service) -> None:
+    needs_scheme(service, "remote-user")
+    newcomer = f"carol{token()}"
+    item = {"name": f"Proxied {token()}", "price": "1.00"}
+    with anonymous(service) as proxy:
+        created = expect(
+            proxy.post("/api/v1/items/", item, headers={REMOTE_USER_HEADER: "alice"}),
+            201,
+            "C53 (from the trusted proxy)",
+        )
+        assert created.json()["owner"] == "alice", f"[C53] {created.json()!r}"
+        first = expect(
+            proxy.post("/api/v1/items/", item, headers={REMOTE_USER_HEADER: newcomer}),
+            201,
+            "C53 (a user the service has not seen)",
+        )
+        assert first.json()["owner"] == newcomer, f"[C53] created on first sight: {first.json()!r}"
+        path = f"/api/v1/items/{created.json()['id']}/"
+    # Another address of this machine: not in TRUSTED_PROXIES, whatever it claims to forward.
+    with anonymous(service, local_address="127.0.0.2") as spoofer:
+        spoofed = {REMOTE_USER_HEADER: "alice", "X-Forwarded-For": "127.0.0.1"}
+        expect_problem(
+            spoofer.post("/api/v1/items/", item, headers=spoofed), 403, "C53 (spoofed header)"
+        )
+        expect_problem(spoofer.delete(path, headers=spoofed), 403, "C53 (spoofed header deletes)")
+        expect(spoofer.get(path, headers=spoofed), 200, "C53 (a spoofed header reads as anyone)")
+        mallory = {REMOTE_USER_HEADER: f"mallory{token()}"}
+        expect_problem(
+            spoofer.post("/api/v1/items/", item, headers=mallory), 403, "C53 (spoofed newcomer)"
+        )
+    with anonymous(service) as proxy:
+        expect(proxy.get(path), 200, "C53 (the item is still there)")
+        expect_problem(proxy.post("/api/v1/items/", item), 403, "C53 (anonymous write)")
+
+
 # -- timing -------------------------------------------------------------------------------------
 
 
@@ -368,6 +407,8 @@ def _wrong_login(service: Service, client: Client, username: str) -> float:
 
 def test_c41_wrong_credentials_take_as_long_for_unknown_users(service: Service) -> None:
     needs_auth(service)
+    if service.auth == "remote-user":
+        pytest.skip("auth=remote-user: the proxy signs users in, there are no credentials")
     with anonymous(service) as client:
         known, unknown = [], []
         for _ in range(5):
