@@ -141,7 +141,7 @@ def sign_in(service: Service, username: str = "alice", password: str = PASSWORD)
     if service.auth == "basic":
         client.headers["Authorization"] = basic_header(username, password)
     elif service.auth == "apikey":
-        assert username in service.api_keys, f"[C52] {username} has no API key"
+        assert username in service.api_keys, f"[C63] {username} has no API key"
         # The header the OpenAPI document names (the fuzzer leaves it out on purpose).
         client.headers["X-API-Key"] = service.api_keys[username]
     elif service.auth == "remote-user":

@@ -1,4 +1,4 @@
-"""C33-C41, C52, C53: each auth scheme's whole flow, the owner rule and the challenges."""
+"""C33-C41, C63, C64: each auth scheme's whole flow, the owner rule and the challenges."""
 
 from __future__ import annotations
 
@@ -309,9 +309,9 @@ def test_c52_apikey_flow(service: Service, pool: Pool, combination: smoke.Combin
             ({"X-API-Key": key}, "X-API-Key"),
         ):
             created = expect(
-                client.post("/api/v1/items/", item, headers=headers), 201, f"C52 ({what})"
+                client.post("/api/v1/items/", item, headers=headers), 201, f"C63 ({what})"
             )
-            assert created.json()["owner"] == "alice", f"[C52] {created.json()!r}"
+            assert created.json()["owner"] == "alice", f"[C63] {created.json()!r}"
         for value, what in (
             (f"Api-Key {prefix}.{'x' * 32}", "a wrong secret"),
             (f"Api-Key {token()[:8]}.{'x' * 32}", "an unknown prefix"),
@@ -319,33 +319,33 @@ def test_c52_apikey_flow(service: Service, pool: Pool, combination: smoke.Combin
             ("Api-Key a b", "two words"),
         ):
             answer = client.post("/api/v1/items/", item, headers={"Authorization": value})
-            expect_challenge(answer, "apikey", f"C52 ({what})")
+            expect_challenge(answer, "apikey", f"C63 ({what})")
         expect_challenge(
             client.get("/api/v1/items/", headers={"X-API-Key": f"{prefix}.nope"}),
             "apikey",
-            "C52 (a wrong key on a read)",
+            "C63 (a wrong key on a read)",
         )
-        expect_challenge(client.post("/api/v1/items/", item), "apikey", "C52 (anonymous)")
+        expect_challenge(client.post("/api/v1/items/", item), "apikey", "C63 (anonymous)")
 
         # Rotation: a second key works beside the first; once revoked, it no longer does.
         runner = pool.runner(combination)
         output = runner.manage("create-api-key", "alice", "--name", "rotated", env=service.env)
         (second,) = smoke.API_KEY.findall(output)
-        assert second not in service.api_keys.values(), "[C52] every key is new"
+        assert second not in service.api_keys.values(), "[C63] every key is new"
         rotated = {"X-API-Key": second}
-        expect(client.post("/api/v1/items/", item, headers=rotated), 201, "C52 (a second key)")
+        expect(client.post("/api/v1/items/", item, headers=rotated), 201, "C63 (a second key)")
         listing = runner.manage("list-api-keys", "alice", env=service.env)
-        assert second.partition(".")[2] not in listing, "[C52] keys are shown once, never listed"
-        assert second.partition(".")[0] in listing, f"[C52] list-api-keys: {listing!r}"
+        assert second.partition(".")[2] not in listing, "[C63] keys are shown once, never listed"
+        assert second.partition(".")[0] in listing, f"[C63] list-api-keys: {listing!r}"
         runner.manage("revoke-api-key", second.partition(".")[0], env=service.env)
         expect_challenge(
-            client.post("/api/v1/items/", item, headers=rotated), "apikey", "C52 (a revoked key)"
+            client.post("/api/v1/items/", item, headers=rotated), "apikey", "C63 (a revoked key)"
         )
         expect_challenge(
-            client.get("/api/v1/items/", headers=rotated), "apikey", "C52 (a revoked key reads)"
+            client.get("/api/v1/items/", headers=rotated), "apikey", "C63 (a revoked key reads)"
         )
         headers = {"Authorization": f"Api-Key {key}"}
-        expect(client.post("/api/v1/items/", item, headers=headers), 201, "C52 (the first key)")
+        expect(client.post("/api/v1/items/", item, headers=headers), 201, "C63 (the first key)")
 
 
 # -- remote-user --------------------------------------------------------------------------------
@@ -359,31 +359,31 @@ def test_c53_remote_user_only_from_trusted_proxies(service: Service) -> None:
         created = expect(
             proxy.post("/api/v1/items/", item, headers={REMOTE_USER_HEADER: "alice"}),
             201,
-            "C53 (from the trusted proxy)",
+            "C64 (from the trusted proxy)",
         )
-        assert created.json()["owner"] == "alice", f"[C53] {created.json()!r}"
+        assert created.json()["owner"] == "alice", f"[C64] {created.json()!r}"
         first = expect(
             proxy.post("/api/v1/items/", item, headers={REMOTE_USER_HEADER: newcomer}),
             201,
-            "C53 (a user the service has not seen)",
+            "C64 (a user the service has not seen)",
         )
-        assert first.json()["owner"] == newcomer, f"[C53] created on first sight: {first.json()!r}"
+        assert first.json()["owner"] == newcomer, f"[C64] created on first sight: {first.json()!r}"
         path = f"/api/v1/items/{created.json()['id']}/"
     # Another address of this machine: not in TRUSTED_PROXIES, whatever it claims to forward.
     with anonymous(service, local_address="127.0.0.2") as spoofer:
         spoofed = {REMOTE_USER_HEADER: "alice", "X-Forwarded-For": "127.0.0.1"}
         expect_problem(
-            spoofer.post("/api/v1/items/", item, headers=spoofed), 403, "C53 (spoofed header)"
+            spoofer.post("/api/v1/items/", item, headers=spoofed), 403, "C64 (spoofed header)"
         )
-        expect_problem(spoofer.delete(path, headers=spoofed), 403, "C53 (spoofed header deletes)")
-        expect(spoofer.get(path, headers=spoofed), 200, "C53 (a spoofed header reads as anyone)")
+        expect_problem(spoofer.delete(path, headers=spoofed), 403, "C64 (spoofed header deletes)")
+        expect(spoofer.get(path, headers=spoofed), 200, "C64 (a spoofed header reads as anyone)")
         mallory = {REMOTE_USER_HEADER: f"mallory{token()}"}
         expect_problem(
-            spoofer.post("/api/v1/items/", item, headers=mallory), 403, "C53 (spoofed newcomer)"
+            spoofer.post("/api/v1/items/", item, headers=mallory), 403, "C64 (spoofed newcomer)"
         )
     with anonymous(service) as proxy:
-        expect(proxy.get(path), 200, "C53 (the item is still there)")
-        expect_problem(proxy.post("/api/v1/items/", item), 403, "C53 (anonymous write)")
+        expect(proxy.get(path), 200, "C64 (the item is still there)")
+        expect_problem(proxy.post("/api/v1/items/", item), 403, "C64 (anonymous write)")
 
 
 # -- timing -------------------------------------------------------------------------------------

@@ -174,7 +174,7 @@ def test_c22_fuzzing_finds_nothing(service: Service) -> None:
     with client:
         examples = MAX_EXAMPLES_BASIC if service.auth == "basic" else MAX_EXAMPLES
         # A trusted proxy may name anyone (users are created on first sight): under
-        # remote-user there are no invalid credentials to refuse; C53 tests the spoofing.
+        # remote-user there are no invalid credentials to refuse; C64 tests the spoofing.
         excluded = (schemathesis.checks.ignored_auth,) if service.auth == "remote-user" else ()
         problems = fuzz(document, service.base_url, headers, cookies, examples, excluded)
     assert not problems, f"[C22] schemathesis on {service.id}:\n" + "\n\n".join(problems)
