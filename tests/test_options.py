@@ -111,6 +111,25 @@ def test_every_keyword_is_reserved() -> None:
 def test_combinations_cover_every_framework_and_value() -> None:
     combos = list(options.combinations())
     # drf with its one ORM, flask-restful with each of its two
-    assert len(combos) == (1 + 2) * 5 * 3 * 2
+    assert len(combos) == (1 + 2) * 7 * 3 * 2
     for name in ("framework", "orm", "auth", "database", "redis"):
         assert {c[name] for c in combos} == set(options.QUESTIONS[name].choices)
+
+
+def test_the_covering_subset_pairs_every_auth_with_every_framework_and_orm() -> None:
+    from apigen.smoke import covering_subset  # noqa: PLC0415 - the smoke module is heavier
+
+    chosen = covering_subset()
+    pairs = {(c.answers["framework"], c.answers["orm"], c.answers["auth"]) for c in chosen}
+    assert pairs == {
+        (framework.name, orm, auth)
+        for framework in options.FRAMEWORKS.values()
+        for orm in framework.orms
+        for auth in options.QUESTIONS["auth"].choices
+    }
+    # One combination per pair, as few as can hold every auth scheme on each ORM.
+    assert len(chosen) == len(pairs)
+    for orm in ("django", "sqlalchemy", "peewee"):
+        mine = [c for c in chosen if c.answers["orm"] == orm]
+        assert {c.answers["database"] for c in mine} == set(options.QUESTIONS["database"].choices)
+        assert {c.answers["redis"] for c in mine} == {True, False}

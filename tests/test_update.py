@@ -110,6 +110,32 @@ def test_set_changes_an_answer_on_the_way(project: Path, template: Path) -> None
     assert (project / "shop" / "extra.py").is_file()
 
 
+# What a move from auth=none to each scheme brings (the scheme's own modules).
+SCHEME_FILES = {
+    ("drf", "apikey"): ["api/apikeys.py", "api/migrations/0002_apikey.py"],
+    ("drf", "remote-user"): ["api/remote_user.py"],
+    ("flask-restful", "apikey"): ["shop/auth/apikey.py", "shop/cli.py"],
+    ("flask-restful", "remote-user"): ["shop/auth/remote_user.py", "shop/store/users.py"],
+}
+
+
+@pytest.mark.parametrize(("framework", "auth"), list(SCHEME_FILES), ids="-".join)
+def test_set_moves_a_project_from_no_auth_to_a_scheme(
+    tmp_path: Path, template: Path, framework: str, auth: str
+) -> None:
+    made = generate(
+        "shop", {"framework": framework}, tmp_path / "shop", template=template, vcs_ref="v1.0.0"
+    )
+    release_v2(template)
+    plan = update_module.update(made.path, source=template, sets=[f"auth={auth}"])
+    assert plan.conflicts == []
+    assert answers(made.path)["auth"] == auth
+    for name in SCHEME_FILES[framework, auth]:
+        assert (made.path / name).is_file(), name
+    readme = (made.path / "README.md").read_text(encoding="utf-8")
+    assert "every endpoint is open" not in readme.lower()
+
+
 def test_migrations_keep_a_renamed_answer(
     project: Path, template: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

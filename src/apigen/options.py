@@ -81,7 +81,10 @@ QUESTIONS: dict[str, Question] = {
             "django",
         ),
         Question(
-            "auth", "Authentication scheme", ("none", "basic", "session", "token", "jwt"), "none"
+            "auth",
+            "Authentication scheme",
+            ("none", "basic", "session", "token", "jwt", "apikey", "remote-user"),
+            "none",
         ),
         Question("database", "Database", ("sqlite", "postgresql", "mysql"), "sqlite"),
         Question("redis", "Redis for the cache and throttle counters", (True, False), False),

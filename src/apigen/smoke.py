@@ -23,6 +23,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -72,6 +73,12 @@ _CREATE_USER = {
         *("--password", PASSWORD),
     ),
 }
+_CREATE_API_KEY = {
+    "drf": ("python", "manage.py", "create-api-key"),
+    "flask-restful": ("flask", "--app", "{package}", "create-api-key"),
+}
+# What ``create-api-key`` prints: ``<prefix>.<secret>`` (djangorestframework-api-key's form).
+API_KEY = re.compile(r"^[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}$", re.MULTILINE)
 _WSGI = {"drf": "{package}.wsgi:application", "flask-restful": "{package}:create_app()"}
 _LINT = (("ruff", "check", "."), ("ruff", "format", "--check", "."), ("mypy", "."))
 
@@ -341,16 +348,29 @@ class Runner:
         framework = str(self.combination.answers["framework"])
         package = self.package
         env = {"ENVIRONMENT": "production", "SECRET_KEY": secrets.token_urlsafe(50)}
+        env |= auth_settings(str(self.combination.answers["auth"]))
         self.run([a.format(package=package) for a in _MIGRATE[framework]], env=env)
-        if self.combination.answers["auth"] != "none":
+        auth = str(self.combination.answers["auth"])
+        if auth != "none":
             self.run(
                 [a.format(package=package) for a in _CREATE_USER[framework]],
                 env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
             )
+        api_key = self.create_api_key(USERNAME, env) if auth == "apikey" else None
         with self.server(env) as base_url:
-            live_check(base_url, str(self.combination.answers["auth"]))
+            live_check(base_url, auth, api_key=api_key)
 
     # Helpers -------------------------------------------------------------------------------
+
+    def create_api_key(self, username: str, env: Mapping[str, str]) -> str:
+        """Create an API key for ``username`` with the project's command; returns the key."""
+        framework = str(self.combination.answers["framework"])
+        command = [a.format(package=self.package) for a in _CREATE_API_KEY[framework]]
+        output = self.run([*command, username], env=env)
+        found = API_KEY.findall(output)
+        if len(found) != 1:
+            raise StepFailedError("create-api-key printed no key", output)
+        return str(found[0])
 
     @property
     def package(self) -> str:
@@ -580,9 +600,18 @@ def _expect(answer: Response, status: int, what: str) -> Response:
     return answer
 
 
-def sign_in(base_url: str, auth: str) -> dict[str, str]:
-    """The headers that make a request come from the smoke user."""
+def auth_settings(auth: str) -> dict[str, str]:
+    """What a service of the scheme needs to be told: ``remote-user`` trusts this machine."""
+    return {"TRUSTED_PROXIES": "127.0.0.1"} if auth == "remote-user" else {}
+
+
+def sign_in(base_url: str, auth: str, *, api_key: str | None = None) -> dict[str, str]:
+    """The headers that make a request come from the smoke user (whose key is ``api_key``)."""
     credentials = {"username": USERNAME, "password": PASSWORD}
+    if auth == "apikey":
+        return {"Authorization": f"Api-Key {api_key}"}
+    if auth == "remote-user":  # as the trusted proxy (this machine) names the user
+        return {"X-Remote-User": USERNAME}
     if auth == "basic":
         import base64  # noqa: PLC0415
 
@@ -612,7 +641,7 @@ def sign_in(base_url: str, auth: str) -> dict[str, str]:
     return {}
 
 
-def live_check(base_url: str, auth: str) -> None:
+def live_check(base_url: str, auth: str, *, api_key: str | None = None) -> None:
     """The live part of a smoke run: probes, then one item through its whole lifecycle."""
     health = _expect(request(base_url, "GET", "/health"), 200, "GET /health")
     if health.json() != {"status": "ok"}:
@@ -621,7 +650,7 @@ def live_check(base_url: str, auth: str) -> None:
     if ready.get("status") != "ok" or not ready.get("checks"):
         raise StepFailedError(f"GET /ready answered {ready!r}")
     _expect(request(base_url, "GET", "/api/schema/"), 200, "GET /api/schema/")
-    headers = sign_in(base_url, auth)
+    headers = sign_in(base_url, auth, api_key=api_key)
     item = {"name": "Widget", "price": "9.99"}
     created = _expect(
         request(base_url, "POST", "/api/v1/items/", item, headers), 201, "POST /api/v1/items/"

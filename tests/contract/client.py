@@ -28,19 +28,26 @@ PROBLEM_MEMBERS = ("type", "title", "status", "detail")
 XML = "application/xml"
 PROBLEM_XML = "application/problem+xml"
 PROBLEM_NAMESPACE = "urn:ietf:rfc:7807"
+REMOTE_USER_HEADER = "X-Remote-User"
 
 
 class Client:
     """A client of one service: default headers, hand-kept cookies, optional credentials."""
 
-    def __init__(self, service: Service, *, https: bool = True) -> None:
+    def __init__(
+        self, service: Service, *, https: bool = True, local_address: str | None = None
+    ) -> None:
         self.service = service
         self.https = https
         self.headers: dict[str, str] = {}
         self.cookies: dict[str, str] = {}
         self.set_cookies: list[str] = []  # every Set-Cookie seen, raw
         self.username: str | None = None
-        self._http = httpx.Client(base_url=service.base_url, timeout=60, follow_redirects=False)
+        # ``local_address``: connect from another loopback address than 127.0.0.1.
+        transport = httpx.HTTPTransport(local_address=local_address) if local_address else None
+        self._http = httpx.Client(
+            base_url=service.base_url, timeout=60, follow_redirects=False, transport=transport
+        )
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -137,6 +144,13 @@ def sign_in(service: Service, username: str = "alice", password: str = PASSWORD)
     credentials = {"username": username, "password": password}
     if service.auth == "basic":
         client.headers["Authorization"] = basic_header(username, password)
+    elif service.auth == "apikey":
+        assert username in service.api_keys, f"[C63] {username} has no API key"
+        # The header the OpenAPI document names (the fuzzer leaves it out on purpose).
+        client.headers["X-API-Key"] = service.api_keys[username]
+    elif service.auth == "remote-user":
+        # As the trusted proxy names the user (the clients connect from 127.0.0.1).
+        client.headers[REMOTE_USER_HEADER] = username
     elif service.auth in {"token", "jwt"}:
         answer = client.post("/api/v1/auth/token", credentials)
         assert answer.status_code == 200, (
@@ -161,9 +175,9 @@ def sign_in(service: Service, username: str = "alice", password: str = PASSWORD)
     return client
 
 
-def anonymous(service: Service, *, https: bool = True) -> Client:
-    """A client with no credentials."""
-    return Client(service, https=https)
+def anonymous(service: Service, *, https: bool = True, local_address: str | None = None) -> Client:
+    """A client with no credentials (connecting from ``local_address`` when given)."""
+    return Client(service, https=https, local_address=local_address)
 
 
 # -- assertions -------------------------------------------------------------------------------

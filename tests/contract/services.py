@@ -56,6 +56,8 @@ class Service:
     secret_key: str
     env: Mapping[str, str]
     log_path: Path
+    # Under auth=apikey: each user's key, made with ``create-api-key`` (shared by instances).
+    api_keys: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -105,6 +107,10 @@ class _Live:
 class ContractRunner(smoke.Runner):
     """apigen's smoke runner, with two users and servers that can run side by side."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.api_keys: dict[str, str] = {}
+
     def migrate(self, env: Mapping[str, str]) -> None:
         """Apply the migrations with the project's own command."""
         if self.framework == "drf":
@@ -123,6 +129,14 @@ class ContractRunner(smoke.Runner):
             command = ("flask", "--app", self.package, "create-user", username)
             command += ("--password", PASSWORD)
         self.run(command, env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD})
+        if self.combination.answers["auth"] == "apikey":
+            self.api_keys[username] = self.create_api_key(username, env)
+
+    def manage(self, *arguments: str, env: Mapping[str, str]) -> str:
+        """Run one of the project's own commands (``manage.py`` or ``flask``); its output."""
+        if self.framework == "drf":
+            return self.run(("python", "manage.py", *arguments), env=env)
+        return self.run(("flask", "--app", self.package, *arguments), env=env)
 
     @property
     def framework(self) -> str:
@@ -267,6 +281,7 @@ class Pool:
             runner = live.runner
             secret_key = secrets.token_urlsafe(50)
             env: dict[str, str] = {"ENVIRONMENT": "production", "SECRET_KEY": secret_key}
+            env |= smoke.auth_settings(str(combination.answers["auth"]))
             wait_for = "health"
             if name == "throttled":
                 rate = f"{THROTTLE_RATE}/minute"
@@ -299,7 +314,9 @@ class Pool:
                 raise ServiceStartError(
                     f"{combination.id}: the {name} instance did not start", exc.output
                 ) from None
-            live.variants[name] = Service(combination, base_url, secret_key, env, log_path)
+            live.variants[name] = Service(
+                combination, base_url, secret_key, env, log_path, runner.api_keys
+            )
         return live.variants[name]
 
     def runner(self, combination: smoke.Combination) -> ContractRunner:
@@ -379,6 +396,7 @@ class Pool:
             "CORS_ALLOWED_ORIGINS": CORS_ORIGIN,
             "API_THROTTLE_ANON": UNTHROTTLED,
             "API_THROTTLE_USER": UNTHROTTLED,
+            **smoke.auth_settings(str(combination.answers["auth"])),
         }
         step = "render"
         try:
@@ -403,7 +421,7 @@ class Pool:
         except Exception as exc:
             stack.close()
             raise ServiceStartError(f"{combination.id}: {step} failed: {exc!r}") from exc
-        live.main = Service(combination, base_url, secret_key, env, log_path)
+        live.main = Service(combination, base_url, secret_key, env, log_path, runner.api_keys)
         if self.on_start is not None:
             try:
                 self.recorded[combination.id] = self.on_start(live.main)

@@ -1,4 +1,4 @@
-"""C33-C41: each auth scheme's whole flow, the owner rule and the challenges."""
+"""C33-C41, C63, C64: each auth scheme's whole flow, the owner rule and the challenges."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
+from apigen import smoke
 from tests.contract.client import (
+    REMOTE_USER_HEADER,
     Client,
     anonymous,
     basic_header,
@@ -24,11 +26,16 @@ from tests.contract.client import (
     token,
 )
 from tests.contract.conftest import needs_auth, needs_scheme
-from tests.contract.services import PASSWORD, Service
+from tests.contract.services import PASSWORD, Pool, Service
 
 pytestmark = [pytest.mark.contract, pytest.mark.slow]
 
-CHALLENGE = {"basic": 'Basic realm="api"', "token": "Token", "jwt": "Bearer"}
+CHALLENGE = {
+    "basic": 'Basic realm="api"',
+    "token": "Token",
+    "jwt": "Bearer",
+    "apikey": "Api-Key",
+}
 
 
 def expect_challenge(answer: httpx.Response, auth: str, line: str) -> dict[str, Any]:
@@ -47,7 +54,7 @@ def expect_challenge(answer: httpx.Response, auth: str, line: str) -> dict[str, 
 
 def expect_refused_write(answer: httpx.Response, auth: str, line: str) -> None:
     """An anonymous or badly signed write: 401 with a challenge, or 403 under session."""
-    if auth == "session":
+    if auth in {"session", "remote-user"}:  # no challenge to send
         expect_problem(answer, 403, line)
     else:
         expect_challenge(answer, auth, line)
@@ -288,6 +295,97 @@ def test_c40_jwt_flow(service: Service) -> None:
         expect_challenge(client.post("/api/v1/items/", item), "jwt", "C40 (anonymous)")
 
 
+# -- apikey -------------------------------------------------------------------------------------
+
+
+def test_c52_apikey_flow(service: Service, pool: Pool, combination: smoke.Combination) -> None:
+    needs_scheme(service, "apikey")
+    item = {"name": f"Key {token()}", "price": "1.00"}
+    key = service.api_keys["alice"]
+    prefix = key.partition(".")[0]
+    with anonymous(service) as client:
+        for headers, what in (
+            ({"Authorization": f"Api-Key {key}"}, "Authorization: Api-Key"),
+            ({"X-API-Key": key}, "X-API-Key"),
+        ):
+            created = expect(
+                client.post("/api/v1/items/", item, headers=headers), 201, f"C63 ({what})"
+            )
+            assert created.json()["owner"] == "alice", f"[C63] {created.json()!r}"
+        for value, what in (
+            (f"Api-Key {prefix}.{'x' * 32}", "a wrong secret"),
+            (f"Api-Key {token()[:8]}.{'x' * 32}", "an unknown prefix"),
+            ("Api-Key", "no key"),
+            ("Api-Key a b", "two words"),
+        ):
+            answer = client.post("/api/v1/items/", item, headers={"Authorization": value})
+            expect_challenge(answer, "apikey", f"C63 ({what})")
+        expect_challenge(
+            client.get("/api/v1/items/", headers={"X-API-Key": f"{prefix}.nope"}),
+            "apikey",
+            "C63 (a wrong key on a read)",
+        )
+        expect_challenge(client.post("/api/v1/items/", item), "apikey", "C63 (anonymous)")
+
+        # Rotation: a second key works beside the first; once revoked, it no longer does.
+        runner = pool.runner(combination)
+        output = runner.manage("create-api-key", "alice", "--name", "rotated", env=service.env)
+        (second,) = smoke.API_KEY.findall(output)
+        assert second not in service.api_keys.values(), "[C63] every key is new"
+        rotated = {"X-API-Key": second}
+        expect(client.post("/api/v1/items/", item, headers=rotated), 201, "C63 (a second key)")
+        listing = runner.manage("list-api-keys", "alice", env=service.env)
+        assert second.partition(".")[2] not in listing, "[C63] keys are shown once, never listed"
+        assert second.partition(".")[0] in listing, f"[C63] list-api-keys: {listing!r}"
+        runner.manage("revoke-api-key", second.partition(".")[0], env=service.env)
+        expect_challenge(
+            client.post("/api/v1/items/", item, headers=rotated), "apikey", "C63 (a revoked key)"
+        )
+        expect_challenge(
+            client.get("/api/v1/items/", headers=rotated), "apikey", "C63 (a revoked key reads)"
+        )
+        headers = {"Authorization": f"Api-Key {key}"}
+        expect(client.post("/api/v1/items/", item, headers=headers), 201, "C63 (the first key)")
+
+
+# -- remote-user --------------------------------------------------------------------------------
+
+
+def test_c53_remote_user_only_from_trusted_proxies(service: Service) -> None:
+    needs_scheme(service, "remote-user")
+    newcomer = f"carol{token()}"
+    item = {"name": f"Proxied {token()}", "price": "1.00"}
+    with anonymous(service) as proxy:
+        created = expect(
+            proxy.post("/api/v1/items/", item, headers={REMOTE_USER_HEADER: "alice"}),
+            201,
+            "C64 (from the trusted proxy)",
+        )
+        assert created.json()["owner"] == "alice", f"[C64] {created.json()!r}"
+        first = expect(
+            proxy.post("/api/v1/items/", item, headers={REMOTE_USER_HEADER: newcomer}),
+            201,
+            "C64 (a user the service has not seen)",
+        )
+        assert first.json()["owner"] == newcomer, f"[C64] created on first sight: {first.json()!r}"
+        path = f"/api/v1/items/{created.json()['id']}/"
+    # Another address of this machine: not in TRUSTED_PROXIES, whatever it claims to forward.
+    with anonymous(service, local_address="127.0.0.2") as spoofer:
+        spoofed = {REMOTE_USER_HEADER: "alice", "X-Forwarded-For": "127.0.0.1"}
+        expect_problem(
+            spoofer.post("/api/v1/items/", item, headers=spoofed), 403, "C64 (spoofed header)"
+        )
+        expect_problem(spoofer.delete(path, headers=spoofed), 403, "C64 (spoofed header deletes)")
+        expect(spoofer.get(path, headers=spoofed), 200, "C64 (a spoofed header reads as anyone)")
+        mallory = {REMOTE_USER_HEADER: f"mallory{token()}"}
+        expect_problem(
+            spoofer.post("/api/v1/items/", item, headers=mallory), 403, "C64 (spoofed newcomer)"
+        )
+    with anonymous(service) as proxy:
+        expect(proxy.get(path), 200, "C64 (the item is still there)")
+        expect_problem(proxy.post("/api/v1/items/", item), 403, "C64 (anonymous write)")
+
+
 # -- timing -------------------------------------------------------------------------------------
 
 
@@ -296,6 +394,10 @@ def _wrong_login(service: Service, client: Client, username: str) -> float:
     started = time.perf_counter()
     if service.auth == "basic":
         client.get("/api/v1/items/?page=1", headers={"Authorization": basic_header(username, "x")})
+    elif service.auth == "apikey":
+        # A known key's prefix with a wrong secret, or a prefix no key has.
+        prefix = service.api_keys.get(username, token()).partition(".")[0][:8]
+        client.get("/api/v1/items/?page=1", headers={"X-API-Key": f"{prefix}.{'x' * 32}"})
     elif service.auth == "session":
         client.post("/api/v1/auth/login", credentials)
     else:
@@ -305,6 +407,8 @@ def _wrong_login(service: Service, client: Client, username: str) -> float:
 
 def test_c41_wrong_credentials_take_as_long_for_unknown_users(service: Service) -> None:
     needs_auth(service)
+    if service.auth == "remote-user":
+        pytest.skip("auth=remote-user: the proxy signs users in, there are no credentials")
     with anonymous(service) as client:
         known, unknown = [], []
         for _ in range(5):
@@ -318,7 +422,7 @@ def test_c41_wrong_credentials_take_as_long_for_unknown_users(service: Service) 
 
 
 def test_c36_every_401_is_problem_json_with_a_challenge(service: Service) -> None:
-    needs_scheme(service, "basic", "token", "jwt")
+    needs_scheme(service, "basic", "token", "jwt", "apikey")
     prefix = CHALLENGE[service.auth].split(" ")[0]
     with anonymous(service) as client:
         for method in ("POST", "PUT", "PATCH", "DELETE"):

@@ -30,6 +30,8 @@ MAX_EXAMPLES_BASIC = 8
 # gunicorn answers request lines longer than this itself (414, an HTML page), before any
 # service code runs; the contract is about the service, so fuzzing stays below it.
 REQUEST_LINE_LIMIT = 4094
+# Should an encoded line still pass it, gunicorn's own 414 page is not the service's answer.
+URI_TOO_LONG = 414
 ITEM_OPERATIONS = {
     ("/api/v1/items/", "get"),
     ("/api/v1/items/", "post"),
@@ -109,8 +111,9 @@ def fuzz(
     headers: dict[str, str],
     cookies: dict[str, str] | None = None,
     examples: int = MAX_EXAMPLES,
+    excluded: tuple[Any, ...] = (),
 ) -> list[str]:
-    """Run schemathesis' default checks on every operation; the failures, as text.
+    """Run schemathesis' default checks (but ``excluded``) on every operation; the failures.
 
     Session cookies go into each case rather than a fixed header: a negative case that leaves
     out a required cookie must reach the service without it.
@@ -124,7 +127,9 @@ def fuzz(
             problems.append(f"an operation cannot be tested: {exc}")
             continue
         for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
-            run = _hypothesis_test(operation, mode, base_url, headers, cookies or {}, examples)
+            run = _hypothesis_test(
+                operation, mode, base_url, headers, cookies or {}, examples, excluded
+            )
             try:
                 run()
             except Unsatisfiable:
@@ -141,6 +146,7 @@ def _hypothesis_test(
     headers: dict[str, str],
     cookies: dict[str, str],
     examples: int,
+    excluded: tuple[Any, ...],
 ) -> Any:
     @settings(
         max_examples=examples,
@@ -159,7 +165,14 @@ def _hypothesis_test(
             present = case.cookies or {}
             if mode.is_positive or any(name in present for name in cookies):
                 case.cookies = {**present, **cookies}
-        case.call_and_validate(base_url=base_url, headers=headers)
+        response = case.call(base_url=base_url, headers=headers)
+        if response.status_code == URI_TOO_LONG:
+            return
+        case.validate_response(
+            response,
+            excluded_checks=list(excluded),
+            transport_kwargs={"base_url": base_url, "headers": dict(headers)},
+        )
 
     return run
 
@@ -178,5 +191,8 @@ def test_c22_fuzzing_finds_nothing(service: Service) -> None:
     headers, cookies, client = _credentials(service)
     with client:
         examples = MAX_EXAMPLES_BASIC if service.auth == "basic" else MAX_EXAMPLES
-        problems = fuzz(document, service.base_url, headers, cookies, examples)
+        # A trusted proxy may name anyone (users are created on first sight): under
+        # remote-user there are no invalid credentials to refuse; C64 tests the spoofing.
+        excluded = (schemathesis.checks.ignored_auth,) if service.auth == "remote-user" else ()
+        problems = fuzz(document, service.base_url, headers, cookies, examples, excluded)
     assert not problems, f"[C22] schemathesis on {service.id}:\n" + "\n\n".join(problems)

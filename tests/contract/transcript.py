@@ -155,7 +155,7 @@ def conversation(service: Service) -> list[dict[str, Any]]:
             "POST anonymous",
             anon.post("/api/v1/items/", {"name": f"anon {word}", "price": "1.00"}),
         )
-        if service.auth in {"basic", "token", "jwt"}:
+        if service.auth in {"basic", "token", "jwt", "apikey"}:
             note(
                 "GET with a wrong credential",
                 anon.get("/api/v1/items/", headers={"Authorization": _wrong(service.auth)}),
@@ -272,7 +272,8 @@ def conversation(service: Service) -> list[dict[str, Any]]:
 def _wrong(auth: str) -> str:
     if auth == "basic":
         return basic_header("alice", "wrong-password")
-    return ("Token " if auth == "token" else "Bearer ") + "not-a-valid-token"
+    keyword = {"token": "Token", "jwt": "Bearer", "apikey": "Api-Key"}[auth]
+    return f"{keyword} not-a-valid-token"
 
 
 def dumps(log: list[dict[str, Any]]) -> str:

@@ -26,8 +26,17 @@ class PasswordField(serializers.CharField):
         super().__init__(trim_whitespace=False, style={"input_type": "password"}, **kwargs)
 
 
+class LengthAsSentField(serializers.CharField):
+    """Text whose length is counted as sent: DRF trims whitespace before its own check."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
 @extend_schema_field({"type": "string", "minLength": 1, "maxLength": 100, "pattern": NOT_BLANK})
-class NameField(serializers.CharField):
+class NameField(LengthAsSentField):
     """1 to 100 characters, not all of them whitespace."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -37,7 +46,7 @@ class NameField(serializers.CharField):
 # "not" rather than "pattern": drf-spectacular turns a pattern on a field that may be blank
 # into a "oneOf" that the empty default matches twice.
 @extend_schema_field({"type": "string", "maxLength": 2000, "not": {"pattern": r"\x00"}})
-class DescriptionField(serializers.CharField):
+class DescriptionField(LengthAsSentField):
     """Up to 2000 characters, empty by default."""
 
     def __init__(self, **kwargs: Any) -> None:
