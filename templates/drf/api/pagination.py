@@ -23,6 +23,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 if TYPE_CHECKING:
     from rest_framework.views import APIView
 
+PAGE_SIZE = 20
 COUNT_LIMIT = 10_000
 
 
@@ -66,7 +67,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     client requested.
     """
 
-    page_size = 20
+    page_size = PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = 100
     cursor_query_param = "cursor"
@@ -81,8 +82,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
             request.build_absolute_uri(f"{path}?{query}" if query else path),
             self.page_query_param,
         )
-        self.size = self.get_page_size(request)
-        self.ordering: str = queryset.query.order_by[0]
+        self.size = self.get_page_size(request) or PAGE_SIZE
+        self.ordering = str(queryset.query.order_by[0])
         counted = queryset.order_by().values("pk")[: self.count_limit + 1].count()
         self.count = counted if counted <= self.count_limit else None
         token = request.query_params.get(self.cursor_query_param)
@@ -103,7 +104,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
             rows = list(queryset[: self.size + 1])
             self.has_previous, self.has_next = True, len(rows) > self.size
             self.rows = rows[: self.size]
-        self.previous_page = None
+        self.previous_page: str | None = None
         return self.rows
 
     def page_by_number(self, queryset: QuerySet[Any], number: str | None) -> list[Any]:
@@ -128,7 +129,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         lookup = "lt" if self.ordering.startswith("-") != cursor.reverse else "gt"
         if name == "id":
             return Q(**{f"id__{lookup}": cursor.id})
-        value = model._meta.get_field(name).to_python(cursor.value)
+        value = getattr(model, name).field.to_python(cursor.value)
         # The first condition alone is the index's range; the second skips the ties before.
         return Q(**{f"{name}__{lookup}e": value}) & (
             Q(**{f"{name}__{lookup}": value}) | Q(**{name: value, f"id__{lookup}": cursor.id})
