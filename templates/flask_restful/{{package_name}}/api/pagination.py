@@ -96,9 +96,7 @@ class Page:
 
 def _link(cursor: Cursor | None = None) -> str:
     """This request's URL (slashed, absolute) without its page, at ``cursor`` if given."""
-    params = {
-        key: values for key, values in request.args.lists() if key not in ("page", "cursor")
-    }
+    params = {key: values for key, values in request.args.lists() if key not in ("page", "cursor")}
     if cursor is not None:
         params["cursor"] = [cursor.encode()]
     base = url_for(str(request.endpoint), _external=True, **(request.view_args or {}))

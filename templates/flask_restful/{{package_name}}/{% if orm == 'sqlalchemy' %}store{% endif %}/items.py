@@ -13,7 +13,6 @@ from sqlalchemy import Select, and_, func, or_, select
 from .database import db
 from .models import Item
 
-
 # A cursor's ordering value, as text, back into the column's type.
 _VALUES: dict[str, Callable[[str], Any]] = {
     "name": str,
@@ -47,10 +46,14 @@ class ItemListing:
         past, reached = (operator.lt, operator.le) if descending else (operator.gt, operator.ge)
         condition = past(Item.id, row_id)
         if name != "id":
+            if value is None:
+                raise ValueError("a cursor of this ordering holds a value")
             column = getattr(Item, name)
-            key = _VALUES[name](value)  # type: ignore[arg-type]  # None: a TypeError
+            key = _VALUES[name](value)
             # The first condition alone is the index's range; the second skips the ties before.
-            condition = and_(reached(column, key), or_(past(column, key), and_(column == key, condition)))
+            condition = and_(
+                reached(column, key), or_(past(column, key), and_(column == key, condition))
+            )
         statement = self._ordered(reverse=reverse).where(condition).limit(limit)
         return list(db.session.scalars(statement))
 
