@@ -78,7 +78,8 @@ RUN_SQL = {
         "import psycopg, sys\n"
         "with psycopg.connect(sys.argv[1], autocommit=True) as c:\n"
         "    for s in sys.argv[2:]:\n"
-        "        rows = c.execute(s).fetchall() if s.lstrip().startswith('SELECT') else []\n"
+        "        k = c.execute(s)\n"
+        "        rows = k.fetchall() if k.description else []\n"
         "    print(rows[0][0] if rows else '')\n"
     ),
     "mysql": (
@@ -123,7 +124,12 @@ class Service:
             fill = FILL[self.database].format(
                 items=self.items, owner=self.owner, first=self.rows + 1, last=rows
             )
-            sql(self.runner, self.database, fill, ANALYZE[self.database].format(items=self.items))
+            analyze = ANALYZE[self.database].format(items=self.items)
+            counted = sql(
+                self.runner, self.database, fill, analyze, f"SELECT count(*) FROM {self.items}"
+            )
+            if int(counted) != rows:
+                raise SystemExit(f"{self.items} holds {counted} rows, not {rows}")
             self.rows = rows
 
     def get(self, path: str) -> tuple[float, dict[str, object]]:
