@@ -40,6 +40,7 @@ from apigen.smoke import (
     Combination,
     Environments,
     Runner,
+    StepFailedError,
     default_env_root,
     request,
     sign_in,
@@ -57,7 +58,7 @@ MIDDLE = "page rows/40 by number (OFFSET)"
 FILL = {
     "postgresql": """
         INSERT INTO {items} (name, description, price, in_stock, created_at, updated_at, owner_id)
-        SELECT 'item ' || n, 'description of item ' || n, (n * 7919 % 10000000) / 100.0,
+        SELECT 'item ' || n, 'description of item ' || n, (n::bigint * 7919 % 10000000) / 100.0,
                n % 2 = 0, timestamp '2026-01-01' + n * interval '1 second',
                timestamp '2026-01-01' + n * interval '1 second', {owner}
         FROM generate_series({first}, {last}) AS n
@@ -98,10 +99,13 @@ RUN_SQL = {
 
 def sql(runner: Runner, database: str, *statements: str) -> str:
     """Run ``statements`` on the combination's database; the first value of the last one."""
-    output = runner.run(
-        ("python", "-c", RUN_SQL[database], runner.env["DATABASE_URL"], *statements),
-        timeout=3600,
-    )
+    try:
+        output = runner.run(
+            ("python", "-c", RUN_SQL[database], runner.env["DATABASE_URL"], *statements),
+            timeout=3600,
+        )
+    except StepFailedError as error:
+        raise SystemExit(f"{error}\n{error.output[-3000:]}") from None
     return output.strip().splitlines()[-1]
 
 
@@ -257,6 +261,7 @@ def main() -> None:
                         print(f"[{title}] {rows:,} rows", flush=True)
                         service.grow(rows)
                         table[rows] = measure(service, rows, args)
+                        print(json.dumps(table[rows]), flush=True)
                 results[title] = table
                 lines = report(title, sizes, table)
                 print("\n".join(["", *lines, ""]), flush=True)
