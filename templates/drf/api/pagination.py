@@ -86,6 +86,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         self.ordering = str(queryset.query.order_by[0])
         counted = queryset.order_by().values("pk")[: self.count_limit + 1].count()
         self.count = counted if counted <= self.count_limit else None
+        self.previous_page: str | None = None
         token = request.query_params.get(self.cursor_query_param)
         if token is None:
             return self.page_by_number(queryset, request.query_params.get(self.page_query_param))
@@ -104,7 +105,6 @@ class PageNumberPagination(pagination.PageNumberPagination):
             rows = list(queryset[: self.size + 1])
             self.has_previous, self.has_next = True, len(rows) > self.size
             self.rows = rows[: self.size]
-        self.previous_page: str | None = None
         return self.rows
 
     def page_by_number(self, queryset: QuerySet[Any], number: str | None) -> list[Any]:
@@ -119,8 +119,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
             raise NotFound("Invalid page.")
         self.rows = rows[: self.size]
         self.has_previous, self.has_next = page > 1, len(rows) > self.size
-        # Page 2's previous page is page 1 itself, whose link carries no cursor.
-        self.previous_page = self.page_url if page == 2 else None
+        if page == 2:  # page 1 itself, whose link carries no cursor
+            self.previous_page = self.page_url
         return self.rows
 
     def beyond(self, model: type[Model], cursor: Cursor) -> Q:
