@@ -4,11 +4,12 @@
                                       [--orm peewee] [--database postgresql] [--repeat 5]
 
 For each selected framework and ORM and each server database (PostgreSQL, MySQL/MariaDB), apigen
-renders the service with JWT authentication, installs it as ``apigen smoke`` does (shared
-environments), migrates a database of its own, creates one user and serves it under gunicorn
-with 2 workers (the project's ``gunicorn.conf.py``, production settings). The table then grows
-to each size in turn, ascending, through SQL (``generate_series`` on PostgreSQL, the sequence
-engine on MariaDB), followed by ANALYZE; every item belongs to that user.
+renders the service with JWT authentication and installs it as ``apigen smoke`` does (shared
+environments). Each table size then gets a database of its own, migrated, with one user who
+owns every item, filled through SQL (``generate_series`` on PostgreSQL, the sequence engine on
+MariaDB) and analyzed, and a gunicorn of its own (2 workers, the project's
+``gunicorn.conf.py``, production settings). The sizes are measured side by side, taking turns
+request by request, so that the machine's other work weighs on each alike.
 
 Timed, one client, best of ``--repeat`` (wall time of the whole HTTP request): page 1; a
 search (``?search=item 123456``); each ordering; each ``in_stock`` filter; each ``next`` from
@@ -31,6 +32,7 @@ import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from apigen import options
 from apigen.smoke import (
@@ -136,7 +138,7 @@ class Service:
                 raise SystemExit(f"{self.items} holds {counted} rows, not {rows}")
             self.rows = rows
 
-    def get(self, path: str) -> tuple[float, dict[str, object]]:
+    def get(self, path: str) -> tuple[float, dict[str, Any]]:
         """Milliseconds for one GET of ``path``, and its body."""
         started = time.perf_counter()
         answer = request(self.base_url, "GET", path, headers=self.headers)
@@ -145,70 +147,89 @@ class Service:
             raise SystemExit(f"GET {path}: {answer.status} {answer.body[:300]!r}")
         return elapsed, answer.json()
 
-    def best(self, path: str, repeat: int) -> tuple[float, dict[str, object]]:
-        """The fastest of ``repeat`` GETs of ``path``, and its body."""
-        timings = [self.get(path) for _ in range(repeat)]
-        return min(t for t, _ in timings), timings[0][1]
-
 
 def path_of(url: object) -> str:
     parts = urllib.parse.urlsplit(str(url))
     return f"{parts.path}?{parts.query}"
 
 
-def measure(service: Service, rows: int, args: argparse.Namespace) -> dict[str, float]:
-    """Every request of the table at ``rows`` items: milliseconds, best of ``--repeat``."""
+def best(services: dict[int, Service], paths: dict[int, str], repeat: int) -> dict[int, float]:
+    """Per size, the fastest of ``repeat`` GETs, the sizes taking turns (noise hits all alike)."""
+    timings: dict[int, list[float]] = {rows: [] for rows in services}
+    for _ in range(repeat):
+        for rows, service in services.items():
+            timings[rows].append(service.get(paths[rows])[0])
+    return {rows: min(values) for rows, values in timings.items()}
+
+
+def measure(services: dict[int, Service], args: argparse.Namespace) -> dict[int, dict[str, float]]:
+    """Every request at every size: milliseconds, best of ``--repeat``."""
     items = "/api/v1/items/"
-    query = urllib.parse.urlencode
     requests = {
         "page 1": items,
-        f"?search={SEARCH}": f"{items}?{query({'search': SEARCH})}",
+        f"?search={SEARCH}": f"{items}?{urllib.parse.urlencode({'search': SEARCH})}",
         **{f"?ordering={o}": f"{items}?ordering={o}" for o in ("-price", "name", "-created_at")},
         "?in_stock=true": f"{items}?in_stock=true",
         "?in_stock=false": f"{items}?in_stock=false",
+        MIDDLE: {rows: f"{items}?page={max(1, rows // 40)}" for rows in services},
     }
-    result = {name: service.best(path, args.repeat)[0] for name, path in requests.items()}
-    _, page = service.best(f"{items}?ordering=-price", 1)
-    nexts, previouses = [], []
-    for _ in range(args.hops):
-        if not page["next"]:
-            break
-        elapsed, page = service.best(path_of(page["next"]), args.repeat)
-        nexts.append(elapsed)
-    for _ in range(args.hops):
-        if not page["previous"]:
-            break
-        elapsed, page = service.best(path_of(page["previous"]), args.repeat)
-        previouses.append(elapsed)
-    result["each next (-price), worst"] = max(nexts)
-    result["each previous (-price), worst"] = max(previouses)
-    middle = max(1, rows // 40)
-    result[MIDDLE] = service.best(f"{items}?page={middle}", args.repeat)[0]
+    result: dict[int, dict[str, float]] = {rows: {} for rows in services}
+    for name, path in requests.items():
+        paths = path if isinstance(path, dict) else dict.fromkeys(services, path)
+        for rows, elapsed in best(services, paths, args.repeat).items():
+            result[rows][name] = elapsed
+    # Each size walks its own chain of links; a step of every chain is timed in turn.
+    pages = {rows: service.get(f"{items}?ordering=-price")[1] for rows, service in services.items()}
+    for link, name in (("next", "each next (-price), worst"), ("previous", "each previous, worst")):
+        for _ in range(args.hops):
+            if not all(page[link] for page in pages.values()):
+                break
+            paths = {rows: path_of(page[link]) for rows, page in pages.items()}
+            for rows, elapsed in best(services, paths, args.repeat).items():
+                result[rows][name] = max(result[rows].get(name, 0.0), elapsed)
+            pages = {rows: services[rows].get(paths[rows])[1] for rows in services}
     return result
 
 
 @contextlib.contextmanager
 def serve(
-    framework: str, orm: str, database: str, work: Path, environments: Environments
-) -> Iterator[Service]:
-    """The combination rendered, installed, migrated, with a user, served; cleaned up after."""
+    framework: str,
+    orm: str,
+    database: str,
+    sizes: list[int],
+    work: Path,
+    environments: Environments,
+) -> Iterator[dict[int, Service]]:
+    """The combination's servers by table size, each over a database of its own.
+
+    Rendered and installed once; per size, a database migrated, with a user and that many
+    items, and a gunicorn. Databases are dropped and servers stopped on the way out.
+    """
     answers = options.complete(
         {"framework": framework, "orm": orm, "auth": "jwt", "database": database}
     )
-    runner = Runner(Combination(answers), work, environments)
+    combination = Combination(answers)
     print(f"[{framework}/{orm}/{database}] rendering and installing", flush=True)
-    runner.render()
-    runner.install()
     env = {"ENVIRONMENT": "production", "SECRET_KEY": secrets.token_urlsafe(50)}
     env |= {"API_THROTTLE_ANON": "1000000/second", "API_THROTTLE_USER": "1000000/second"}
-    with runner.database():
-        runner.run([a.format(package=runner.package) for a in _MIGRATE[framework]], env=env)
-        runner.run(
-            [a.format(package=runner.package) for a in _CREATE_USER[framework]],
-            env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
-        )
-        with runner.server(env) as base_url:
-            yield Service(runner, orm, database, base_url)
+    services: dict[int, Service] = {}
+    with contextlib.ExitStack() as stack:
+        for rows in sizes:
+            runner = Runner(combination, work, environments)
+            if not services:
+                runner.render()
+            runner.install()
+            stack.enter_context(runner.database())
+            runner.run([a.format(package=runner.package) for a in _MIGRATE[framework]], env=env)
+            runner.run(
+                [a.format(package=runner.package) for a in _CREATE_USER[framework]],
+                env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+            )
+            base_url = stack.enter_context(runner.server(env))
+            services[rows] = Service(runner, orm, database, base_url)
+            print(f"[{framework}/{orm}/{database}] filling {rows:,} rows", flush=True)
+            services[rows].grow(rows)
+        yield services
 
 
 def report(title: str, sizes: list[int], table: dict[int, dict[str, float]]) -> list[str]:
@@ -255,13 +276,10 @@ def main() -> None:
                 if args.orm and orm not in args.orm:
                     continue
                 title = f"{framework} / {orm} / {database}"
-                table: dict[int, dict[str, float]] = {}
-                with serve(framework, orm, database, work, environments) as service:
-                    for rows in sizes:
-                        print(f"[{title}] {rows:,} rows", flush=True)
-                        service.grow(rows)
-                        table[rows] = measure(service, rows, args)
-                        print(json.dumps(table[rows]), flush=True)
+                with serve(framework, orm, database, sizes, work, environments) as services:
+                    print(f"[{title}] measuring", flush=True)
+                    table = measure(services, args)
+                print(json.dumps(table), flush=True)
                 results[title] = table
                 lines = report(title, sizes, table)
                 print("\n".join(["", *lines, ""]), flush=True)
