@@ -122,7 +122,7 @@ class Service:
         self.rows = 0
         self.items, users = TABLES[orm]
         self.owner = sql(runner, database, f"SELECT min(id) FROM {users}")
-        self.headers = sign_in(base_url, "jwt")
+        self.headers: dict[str, str] = {}
 
     def grow(self, rows: int) -> None:
         """Insert items up to ``rows`` and refresh the planner's statistics."""
@@ -229,6 +229,9 @@ def serve(
             services[rows] = Service(runner, orm, database, base_url)
             print(f"[{framework}/{orm}/{database}] filling {rows:,} rows", flush=True)
             services[rows].grow(rows)
+        # Signed in once every table is full: access tokens live only a few minutes.
+        for service in services.values():
+            service.headers = sign_in(service.base_url, "jwt")
         yield services
 
 
