@@ -70,6 +70,7 @@ class Cursor(NamedTuple):
         if not (
             isinstance(ordering, str)
             and isinstance(value, str | None)
+            and "\x00" not in (value or "")  # no database takes it in a string
             and type(row_id) is int
             and isinstance(reverse, bool)
         ):

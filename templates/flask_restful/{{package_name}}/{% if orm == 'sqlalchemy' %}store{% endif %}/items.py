@@ -14,9 +14,16 @@ from .database import db
 from .models import Item
 
 # A cursor's ordering value, as text, back into the column's type.
+def _price(text: str) -> Decimal:
+    price = Decimal(text)
+    if not price.is_finite():
+        raise ValueError(text)
+    return price
+
+
 _VALUES: dict[str, Callable[[str], Any]] = {
     "name": str,
-    "price": Decimal,
+    "price": _price,
     "created_at": datetime.fromisoformat,
 }
 
