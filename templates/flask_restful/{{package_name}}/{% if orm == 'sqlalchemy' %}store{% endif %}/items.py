@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from .database import db
 from .models import Item
 
-# A cursor's ordering value, as text, back into the column's type.
+
 def _price(text: str) -> Decimal:
     price = Decimal(text)
     if not price.is_finite():
@@ -21,6 +21,7 @@ def _price(text: str) -> Decimal:
     return price
 
 
+# A cursor's ordering value, as text, back into the column's type.
 _VALUES: dict[str, Callable[[str], Any]] = {
     "name": str,
     "price": _price,
