@@ -89,7 +89,7 @@ def find_items(
             or_(Item.name.ilike(pattern, escape="/"), Item.description.ilike(pattern, escape="/"))
         )
     if in_stock is not None:
-        statement = statement.where(Item.in_stock.is_(in_stock))
+        statement = statement.where(Item.in_stock == in_stock)  # sargable on MySQL, unlike IS
     return ItemListing(statement, ordering or "id")
 
 
