@@ -112,7 +112,7 @@ def test_set_changes_an_answer_on_the_way(project: Path, template: Path) -> None
 
 # What a move from auth=none to each scheme brings (the scheme's own modules).
 SCHEME_FILES = {
-    ("drf", "apikey"): ["api/apikeys.py", "api/migrations/0002_apikey.py"],
+    ("drf", "apikey"): ["api/apikeys.py", "api/migrations/0003_apikey.py"],
     ("drf", "remote-user"): ["api/remote_user.py"],
     ("flask-restful", "apikey"): ["shop/auth/apikey.py", "shop/cli.py"],
     ("flask-restful", "remote-user"): ["shop/auth/remote_user.py", "shop/store/users.py"],

@@ -154,6 +154,53 @@ def test_c14_pages_walk_with_next_and_previous(
     assert third["next"] is None, f"[C14] page 3 of 3 has no next: {third!r}"
 
 
+def test_c14_next_and_previous_carry_a_cursor(
+    anon: Client, catalogue: tuple[str, list[dict[str, Any]]]
+) -> None:
+    word, items = catalogue
+    first = listing(anon, "C14", search=word, page_size="2", ordering="-price")
+    assert "cursor=" in first["next"], f"[C14] next navigates by key: {first['next']!r}"
+    assert "page=" not in first["next"], f"[C14] next names no page: {first['next']!r}"
+    by_number = listing(anon, "C14", search=word, page_size="2", ordering="-price", page="2")
+    following = expect(anon.get(path_of(first["next"])), 200, "C14").json()
+    assert ids(following) == ids(by_number), f"[C14] next is page 2: {ids(following)}"
+    assert following["count"] == len(items), f"[C14] count on a cursor's page: {following!r}"
+    assert "cursor=" in by_number["next"], f"[C14] next of a numbered page: {by_number!r}"
+    previous = by_number["previous"]
+    assert "page=" not in previous, f"[C14] page 2's previous is page 1: {previous!r}"
+    assert "cursor=" not in previous, f"[C14] page 2's previous is page 1: {previous!r}"
+    back = expect(anon.get(path_of(previous)), 200, "C14").json()
+    assert ids(back) == ids(first), f"[C14] page 2's previous is page 1: {ids(back)}"
+
+
+@pytest.mark.parametrize("ordering", ["name", "-name", "price", "-price", "-created_at"])
+def test_c14_c16_cursors_walk_every_item_once_both_ways(
+    anon: Client, catalogue: tuple[str, list[dict[str, Any]]], ordering: str
+) -> None:
+    word, _ = catalogue
+    everything = ids(listing(anon, "C16", search=word, ordering=ordering))
+    pages = [listing(anon, "C14", search=word, ordering=ordering, page_size="4")]
+    while pages[-1]["next"]:
+        pages.append(expect(anon.get(path_of(pages[-1]["next"])), 200, "C14").json())
+    walked = [item for page in pages for item in ids(page)]
+    assert walked == everything, f"[C14] next walks every item once: {walked} != {everything}"
+    back = [pages[-1]]
+    while back[-1]["previous"]:
+        back.append(expect(anon.get(path_of(back[-1]["previous"])), 200, "C14").json())
+    assert [ids(page) for page in back[::-1]] == [ids(page) for page in pages], (
+        "[C14] previous walks the same pages back"
+    )
+
+
+@pytest.mark.parametrize("cursor", ["junk", "W10", "WyJpZCIsbnVsbCwxLGZhbHNlXQ"])
+def test_c14_cursors_the_service_did_not_write_are_404(
+    anon: Client, catalogue: tuple[str, list[dict[str, Any]]], cursor: str
+) -> None:
+    word, _ = catalogue
+    params = {"search": word, "ordering": "name", "cursor": cursor}
+    expect_problem(anon.get("/api/v1/items/", params=params), 404, f"C14 (cursor={cursor})")
+
+
 @pytest.mark.parametrize("page", ["4", "0", "-1", "abc", "1.5", "999999"])
 def test_c14_pages_out_of_range_or_not_numbers_are_404(
     anon: Client, catalogue: tuple[str, list[dict[str, Any]]], page: str

@@ -32,10 +32,16 @@ class ItemFilterBackend(filters.DjangoFilterBackend):
 
 
 class StableOrderingFilter(OrderingFilter):
-    """`?ordering=`, with ties broken by id so that pages never overlap or skip items."""
+    """`?ordering=`, with ties broken by id in the same direction.
+
+    Pages never overlap or skip items, and one index on `(field, id)` serves the ordering
+    both ways.
+    """
 
     def get_ordering(
         self, request: Request, queryset: QuerySet[Any], view: APIView
     ) -> Sequence[str]:
-        ordering = list(super().get_ordering(request, queryset, view) or [])
-        return ordering if "id" in ordering else [*ordering, "id"]
+        ordering = list(super().get_ordering(request, queryset, view) or ["id"])
+        if ordering[-1].lstrip("-") == "id":
+            return ordering
+        return [*ordering, "-id" if ordering[-1].startswith("-") else "id"]

@@ -1,10 +1,19 @@
-"""Page-number pagination with DRF's envelope: count, next, previous, results."""
+"""Pagination with DRF's envelope (count, next, previous, results), flat in cost at any size.
+
+``?page=`` reaches a page by its number (the rows before it are skipped: OFFSET, whose cost
+grows with the number). The ``next`` and ``previous`` links carry a ``?cursor=`` instead: the
+ordering value and id of the row the page starts after (or before), so that following them
+costs the same on every page. ``count`` is exact up to ``COUNT_LIMIT`` matches and ``null``
+above: counting stops there instead of reading every row on every request.
+"""
 
 from __future__ import annotations
 
-import math
+import base64
+import binascii
+import json
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlencode
 
 from flask import request, url_for
@@ -12,47 +21,130 @@ from werkzeug.exceptions import NotFound
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+COUNT_LIMIT = 10_000
 
 
 class Listing(Protocol):
-    """What can be paginated: a query of the data layer, counted and fetched in slices."""
+    """What can be paginated: a query of the data layer, in one ordering (``-`` descending)."""
 
-    def count(self) -> int: ...
+    ordering: str
 
-    def fetch(self, offset: int, limit: int) -> list[Any]: ...
+    def count(self, limit: int) -> int:
+        """How many rows match, counting no further than ``limit``."""
+
+    def fetch(self, offset: int, limit: int) -> list[Any]:
+        """Up to ``limit`` rows, skipping the first ``offset``."""
+
+    def fetch_beyond(
+        self, value: str | None, row_id: int, *, reverse: bool, limit: int
+    ) -> list[Any]:
+        """Up to ``limit`` rows after this position (before it, nearest first, if reversed).
+
+        ``value`` is the ordering's value as text (``None`` when ordering by id); one that is
+        not a value of that field raises ``ValueError``, ``TypeError`` or ``ArithmeticError``.
+        """
+
+
+class Cursor(NamedTuple):
+    """Where a page starts: after the row with this ordering value and id (before, reversed)."""
+
+    ordering: str
+    value: str | None
+    id: int
+    reverse: bool
+
+    def encode(self) -> str:
+        """The opaque token of ``?cursor=``."""
+        raw = json.dumps(list(self), separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        """The cursor of a token; a token this service did not write raises ``ValueError``."""
+        try:
+            ordering, value, row_id, reverse = json.loads(
+                base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            )
+        except (binascii.Error, UnicodeDecodeError, TypeError, ValueError):
+            raise ValueError(token) from None
+        if not (
+            isinstance(ordering, str)
+            and isinstance(value, str | None)
+            and "\x00" not in (value or "")  # no database takes it in a string
+            and type(row_id) is int
+            and isinstance(reverse, bool)
+        ):
+            raise ValueError(token)
+        return cls(ordering, value, row_id, reverse)
+
+    @classmethod
+    def at(cls, listing: Listing, row: Any, *, reverse: bool) -> Cursor:
+        """The cursor of the page after ``row`` (before it, reversed)."""
+        name = listing.ordering.lstrip("-")
+        value = None if name == "id" else str(getattr(row, name))
+        return cls(listing.ordering, value, row.id, reverse)
 
 
 @dataclass
 class Page:
     """One page of results and the links to its neighbours."""
 
-    count: int
+    count: int | None
     next: str | None
     previous: str | None
     results: list[Any]
 
 
-def _link(page: int) -> str:
-    """This request's URL (slashed, absolute) with ``page`` replaced; page 1 drops it."""
-    params = {key: values for key, values in request.args.lists() if key != "page"}
-    if page > 1:
-        params["page"] = [str(page)]
+def _link(cursor: Cursor | None = None) -> str:
+    """This request's URL (slashed, absolute) without its page, at ``cursor`` if given."""
+    params = {key: values for key, values in request.args.lists() if key not in ("page", "cursor")}
+    if cursor is not None:
+        params["cursor"] = [cursor.encode()]
     base = url_for(str(request.endpoint), _external=True, **(request.view_args or {}))
     query = urlencode(sorted(params.items()), doseq=True)
     return f"{base}?{query}" if query else base
 
 
-def paginate(listing: Listing, page: int | None, page_size: int | None) -> Page:
-    """Fetch one page of ``listing``; a page that does not exist is a 404."""
+def paginate(
+    listing: Listing, page: int | None, page_size: int | None, cursor: str | None = None
+) -> Page:
+    """Fetch one page of ``listing``: at ``cursor`` if given, else by number (default 1).
+
+    A page that does not exist is a 404, and so is a cursor this service did not write.
+    """
     size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    count = listing.count()
-    last = max(1, math.ceil(count / size))
-    if page is None or not 1 <= page <= last:
-        raise NotFound("Invalid page.")
-    results = listing.fetch((page - 1) * size, size)
+    counted = listing.count(COUNT_LIMIT + 1)
+    count = counted if counted <= COUNT_LIMIT else None
+    previous: str | None = None
+    if cursor is not None:
+        try:
+            position = Cursor.decode(cursor)
+            if position.ordering != listing.ordering:
+                raise ValueError(cursor)
+            rows = listing.fetch_beyond(
+                position.value, position.id, reverse=position.reverse, limit=size + 1
+            )
+        except (ValueError, TypeError, ArithmeticError):
+            raise NotFound("Invalid cursor.") from None
+        more = len(rows) > size
+        rows = rows[:size]
+        if position.reverse:
+            rows.reverse()
+        has_previous, has_next = (more, True) if position.reverse else (True, more)
+    else:
+        rows = listing.fetch((page - 1) * size, size + 1) if page is not None and page > 0 else []
+        if page != 1 and not rows:
+            raise NotFound("Invalid page.")
+        has_previous, has_next = page != 1, len(rows) > size
+        rows = rows[:size]
+        # Page 2's previous page is page 1 itself, whose link carries no cursor.
+        if page == 2:
+            previous = _link()
+    if previous is None and has_previous and rows:
+        previous = _link(Cursor.at(listing, rows[0], reverse=True))
     return Page(
         count=count,
-        next=_link(page + 1) if page < last else None,
-        previous=_link(page - 1) if page > 1 else None,
-        results=results,
+        next=_link(Cursor.at(listing, rows[-1], reverse=False)) if has_next and rows else None,
+        previous=previous,
+        results=rows,
     )

@@ -50,6 +50,8 @@ def rollback(migrator: Migrator, database: pw.Database, *, fake: bool = False) -
 '''
 # peewee-migrate writes a DecimalField's rounding as a bare name from ``decimal``.
 _ROUNDING = re.compile(r"\bROUND_[A-Z0-9_]+\b")
+# ... and a frozen model's indexes as a list, a mutable class attribute (Ruff's RUF012).
+_INDEXES = re.compile(r"^(\s*indexes = )\[(.*)\]$", re.MULTILINE)
 
 # Plain PostgreSQL (psycopg 3) and MySQL (PyMySQL) URLs get a pool of connections.
 _POOLED = {"postgres": "postgresql+pool", "postgresql": "postgresql+pool", "mysql": "mysql+pool"}
@@ -132,7 +134,7 @@ class Migrations(Router):
         code = MIGRATION.format(
             title=name.split("_", 1)[1].replace("_", " ").capitalize(),
             imports=f"\nfrom decimal import {', '.join(rounding)}\n" if rounding else "",
-            migrate=migrate.strip() or "pass",
+            migrate=_INDEXES.sub(r"\1(\2,)", migrate.strip()) or "pass",
             rollback=rollback.strip() or "pass",
         )
         path = self.migrate_dir / f"{name}.py"

@@ -2,29 +2,74 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from .database import db
 from .models import Item
 
 
+def _price(text: str) -> Decimal:
+    price = Decimal(text)
+    if not price.is_finite():
+        raise ValueError(text)
+    return price
+
+
+# A cursor's ordering value, as text, back into the column's type.
+_VALUES: dict[str, Callable[[str], Any]] = {
+    "name": str,
+    "price": _price,
+    "created_at": datetime.fromisoformat,
+}
+
+
 class ItemListing:
-    """The items a listing asks for, counted and fetched one slice at a time."""
+    """The items a listing asks for, in one ordering (``-`` first: descending) and then by id."""
 
-    def __init__(self, statement: Select[Item]) -> None:
+    def __init__(self, statement: Select[Item], ordering: str) -> None:
         self.statement = statement
+        self.ordering = ordering
 
-    def count(self) -> int:
-        """How many items the listing holds."""
-        counting = select(func.count()).select_from(self.statement.order_by(None).subquery())
-        return db.session.scalar(counting) or 0
+    def count(self, limit: int) -> int:
+        """How many items match, counting no further than ``limit``."""
+        matching = self.statement.with_only_columns(Item.id).limit(limit).subquery()
+        return db.session.scalar(select(func.count()).select_from(matching)) or 0
 
     def fetch(self, offset: int, limit: int) -> list[Item]:
         """Up to ``limit`` items, skipping the first ``offset``."""
-        return list(db.session.scalars(self.statement.limit(limit).offset(offset)))
+        return list(db.session.scalars(self._ordered().limit(limit).offset(offset)))
+
+    def fetch_beyond(
+        self, value: str | None, row_id: int, *, reverse: bool, limit: int
+    ) -> list[Item]:
+        """Up to ``limit`` items after this position (before it, nearest first, if reversed)."""
+        name = self.ordering.lstrip("-")
+        descending = self.ordering.startswith("-") != reverse
+        past, reached = (operator.lt, operator.le) if descending else (operator.gt, operator.ge)
+        condition = past(Item.id, row_id)
+        if name != "id":
+            if value is None:
+                raise ValueError("a cursor of this ordering holds a value")
+            column = getattr(Item, name)
+            key = _VALUES[name](value)
+            # The first condition alone is the index's range; the second skips the ties before.
+            condition = and_(
+                reached(column, key), or_(past(column, key), and_(column == key, condition))
+            )
+        statement = self._ordered(reverse=reverse).where(condition).limit(limit)
+        return list(db.session.scalars(statement))
+
+    def _ordered(self, *, reverse: bool = False) -> Select[Item]:
+        name = self.ordering.lstrip("-")
+        descending = self.ordering.startswith("-") != reverse
+        keys = [Item.id] if name == "id" else [getattr(Item, name), Item.id]
+        return self.statement.order_by(*(key.desc() if descending else key.asc() for key in keys))
 
 
 def find_items(
@@ -34,22 +79,18 @@ def find_items(
 
     Every word of ``search`` is in the name or the description (case-insensitive, taken
     literally); ``in_stock`` filters when given; ``ordering`` names a column (``-`` first:
-    descending), and the id breaks ties.
+    descending), and the id breaks ties in the same direction.
     """
     statement = select(Item)
     for term in search.replace(",", " ").split():
+        # ILIKE on PostgreSQL, which its trigram indexes serve; LOWER() LIKE LOWER() elsewhere.
+        pattern = "%{}%".format(term.replace("/", "//").replace("%", "/%").replace("_", "/_"))
         statement = statement.where(
-            or_(
-                Item.name.icontains(term, autoescape=True),
-                Item.description.icontains(term, autoescape=True),
-            )
+            or_(Item.name.ilike(pattern, escape="/"), Item.description.ilike(pattern, escape="/"))
         )
     if in_stock is not None:
-        statement = statement.where(Item.in_stock.is_(in_stock))
-    if ordering:
-        column = getattr(Item, ordering.lstrip("-"))
-        statement = statement.order_by(column.desc() if ordering.startswith("-") else column.asc())
-    return ItemListing(statement.order_by(Item.id))
+        statement = statement.where(Item.in_stock == in_stock)  # sargable on MySQL, unlike IS
+    return ItemListing(statement, ordering or "id")
 
 
 def get_item(item_id: int) -> Item | None:

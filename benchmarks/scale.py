@@ -1,0 +1,296 @@
+"""List cost against table size: the same list requests at 1,000, 100,000 and 1,000,000 items.
+
+    uv run python benchmarks/scale.py [--rows 1000 --rows 1000000] [--framework drf]
+                                      [--orm peewee] [--database postgresql] [--repeat 5]
+
+For each selected framework and ORM and each server database (PostgreSQL, MySQL/MariaDB), apigen
+renders the service with JWT authentication and installs it as ``apigen smoke`` does (shared
+environments). Each table size then gets a database of its own, migrated, with one user who
+owns every item, filled through SQL (``generate_series`` on PostgreSQL, the sequence engine on
+MariaDB) and analyzed, and a gunicorn of its own (2 workers, the project's
+``gunicorn.conf.py``, production settings). The sizes are measured side by side, taking turns
+request by request, so that the machine's other work weighs on each alike.
+
+Timed, one client, best of ``--repeat`` (wall time of the whole HTTP request): page 1; a
+search (``?search=item 123456``); each ordering; each ``in_stock`` filter; each ``next`` from
+page 1 of ``?ordering=-price`` (``--hops`` pages) and each ``previous`` back; and the page in
+the middle by number (OFFSET: the one request whose cost grows with the table, by design).
+The table prints milliseconds per size and each size's ratio to the smallest; the goal is
+every request but the middle page within 3x of its time at the smallest size (on MySQL, the
+search scans: see docs/performance.md). Databases are dropped at the end, servers stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import secrets
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from apigen import options
+from apigen.smoke import (
+    _CREATE_USER,
+    _MIGRATE,
+    PASSWORD,
+    Combination,
+    Environments,
+    Runner,
+    StepFailedError,
+    default_env_root,
+    request,
+    sign_in,
+)
+
+ORMS = {"drf": ("django",), "flask-restful": ("sqlalchemy", "peewee")}
+TABLES = {"django": ("api_item", "auth_user"), "sqlalchemy": ("items", "users")}
+TABLES["peewee"] = TABLES["sqlalchemy"]
+DATABASES = ("postgresql", "mysql")
+SEARCH = "item 123456"
+MIDDLE = "page rows/40 by number (OFFSET)"
+
+# Rows numbered from 1: names and descriptions that a search finds, prices and stock spread
+# out, creation times rising with the id (as a service that only appends would have them).
+FILL = {
+    "postgresql": """
+        INSERT INTO {items} (name, description, price, in_stock, created_at, updated_at, owner_id)
+        SELECT 'item ' || n, 'description of item ' || n, (n::bigint * 7919 % 10000000) / 100.0,
+               n % 2 = 0, timestamp '2026-01-01' + n * interval '1 second',
+               timestamp '2026-01-01' + n * interval '1 second', {owner}
+        FROM generate_series({first}, {last}) AS n
+    """,
+    "mysql": """
+        INSERT INTO {items} (name, description, price, in_stock, created_at, updated_at, owner_id)
+        SELECT CONCAT('item ', seq), CONCAT('description of item ', seq),
+               (seq * 7919 % 10000000) / 100.0, seq % 2 = 0,
+               TIMESTAMP '2026-01-01 00:00:00' + INTERVAL seq SECOND,
+               TIMESTAMP '2026-01-01 00:00:00' + INTERVAL seq SECOND, {owner}
+        FROM seq_{first}_to_{last}
+    """,
+}
+ANALYZE = {"postgresql": "VACUUM ANALYZE {items}", "mysql": "ANALYZE TABLE {items}"}
+# The project's own driver runs the SQL: no client library needed here.
+RUN_SQL = {
+    "postgresql": (
+        "import psycopg, sys\n"
+        "with psycopg.connect(sys.argv[1], autocommit=True) as c:\n"
+        "    for s in sys.argv[2:]:\n"
+        "        k = c.execute(s)\n"
+        "        rows = k.fetchall() if k.description else []\n"
+        "    print(rows[0][0] if rows else '')\n"
+    ),
+    "mysql": (
+        "import pymysql, sys, urllib.parse as u\n"
+        "p = u.urlsplit(sys.argv[1])\n"
+        "c = pymysql.connect(host=p.hostname, port=p.port or 3306, user=p.username,\n"
+        "                    database=p.path[1:], autocommit=True)\n"
+        "k = c.cursor()\n"
+        "for s in sys.argv[2:]:\n"
+        "    k.execute(s)\n"
+        "    rows = k.fetchall()\n"
+        "print(rows[0][0] if rows else '')\n"
+    ),
+}
+
+
+def sql(runner: Runner, database: str, *statements: str) -> str:
+    """Run ``statements`` on the combination's database; the first value of the last one."""
+    try:
+        output = runner.run(
+            ("python", "-c", RUN_SQL[database], runner.env["DATABASE_URL"], *statements),
+            timeout=3600,
+        )
+    except StepFailedError as error:
+        raise SystemExit(f"{error}\n{error.output[-3000:]}") from None
+    return output.strip().splitlines()[-1]
+
+
+class Service:
+    """One rendered, migrated and served combination, growing its table on demand."""
+
+    def __init__(self, runner: Runner, orm: str, database: str, base_url: str) -> None:
+        self.runner = runner
+        self.orm = orm
+        self.database = database
+        self.base_url = base_url
+        self.rows = 0
+        self.items, users = TABLES[orm]
+        self.owner = sql(runner, database, f"SELECT min(id) FROM {users}")
+        self.headers: dict[str, str] = {}
+
+    def grow(self, rows: int) -> None:
+        """Insert items up to ``rows`` and refresh the planner's statistics."""
+        if rows > self.rows:
+            fill = FILL[self.database].format(
+                items=self.items, owner=self.owner, first=self.rows + 1, last=rows
+            )
+            analyze = ANALYZE[self.database].format(items=self.items)
+            counted = sql(
+                self.runner, self.database, fill, analyze, f"SELECT count(*) FROM {self.items}"
+            )
+            if int(counted) != rows:
+                raise SystemExit(f"{self.items} holds {counted} rows, not {rows}")
+            self.rows = rows
+
+    def get(self, path: str) -> tuple[float, dict[str, Any]]:
+        """Milliseconds for one GET of ``path``, and its body."""
+        started = time.perf_counter()
+        answer = request(self.base_url, "GET", path, headers=self.headers)
+        elapsed = (time.perf_counter() - started) * 1000
+        if answer.status != 200:
+            raise SystemExit(f"GET {path}: {answer.status} {answer.body[:300]!r}")
+        return elapsed, answer.json()
+
+
+def path_of(url: object) -> str:
+    parts = urllib.parse.urlsplit(str(url))
+    return f"{parts.path}?{parts.query}"
+
+
+def best(services: dict[int, Service], paths: dict[int, str], repeat: int) -> dict[int, float]:
+    """Per size, the fastest of ``repeat`` GETs, the sizes taking turns (noise hits all alike)."""
+    timings: dict[int, list[float]] = {rows: [] for rows in services}
+    for _ in range(repeat):
+        for rows, service in services.items():
+            timings[rows].append(service.get(paths[rows])[0])
+    return {rows: min(values) for rows, values in timings.items()}
+
+
+def measure(services: dict[int, Service], args: argparse.Namespace) -> dict[int, dict[str, float]]:
+    """Every request at every size: milliseconds, best of ``--repeat``."""
+    items = "/api/v1/items/"
+    requests = {
+        "page 1": items,
+        f"?search={SEARCH}": f"{items}?{urllib.parse.urlencode({'search': SEARCH})}",
+        **{f"?ordering={o}": f"{items}?ordering={o}" for o in ("-price", "name", "-created_at")},
+        "?in_stock=true": f"{items}?in_stock=true",
+        "?in_stock=false": f"{items}?in_stock=false",
+        MIDDLE: {rows: f"{items}?page={max(1, rows // 40)}" for rows in services},
+    }
+    result: dict[int, dict[str, float]] = {rows: {} for rows in services}
+    for name, path in requests.items():
+        paths = path if isinstance(path, dict) else dict.fromkeys(services, path)
+        for rows, elapsed in best(services, paths, args.repeat).items():
+            result[rows][name] = elapsed
+    # Each size walks its own chain of links; a step of every chain is timed in turn.
+    pages = {rows: service.get(f"{items}?ordering=-price")[1] for rows, service in services.items()}
+    for link, name in (("next", "each next (-price), worst"), ("previous", "each previous, worst")):
+        for _ in range(args.hops):
+            if not all(page[link] for page in pages.values()):
+                break
+            paths = {rows: path_of(page[link]) for rows, page in pages.items()}
+            for rows, elapsed in best(services, paths, args.repeat).items():
+                result[rows][name] = max(result[rows].get(name, 0.0), elapsed)
+            pages = {rows: services[rows].get(paths[rows])[1] for rows in services}
+    return result
+
+
+@contextlib.contextmanager
+def serve(
+    framework: str,
+    orm: str,
+    database: str,
+    sizes: list[int],
+    work: Path,
+    environments: Environments,
+) -> Iterator[dict[int, Service]]:
+    """The combination's servers by table size, each over a database of its own.
+
+    Rendered and installed once; per size, a database migrated, with a user and that many
+    items, and a gunicorn. Databases are dropped and servers stopped on the way out.
+    """
+    answers = options.complete(
+        {"framework": framework, "orm": orm, "auth": "jwt", "database": database}
+    )
+    combination = Combination(answers)
+    print(f"[{framework}/{orm}/{database}] rendering and installing", flush=True)
+    env = {"ENVIRONMENT": "production", "SECRET_KEY": secrets.token_urlsafe(50)}
+    env |= {"API_THROTTLE_ANON": "1000000/second", "API_THROTTLE_USER": "1000000/second"}
+    services: dict[int, Service] = {}
+    with contextlib.ExitStack() as stack:
+        for rows in sizes:
+            runner = Runner(combination, work, environments)
+            if not services:
+                runner.render()
+            runner.install()
+            stack.enter_context(runner.database())
+            runner.run([a.format(package=runner.package) for a in _MIGRATE[framework]], env=env)
+            runner.run(
+                [a.format(package=runner.package) for a in _CREATE_USER[framework]],
+                env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+            )
+            base_url = stack.enter_context(runner.server(env))
+            services[rows] = Service(runner, orm, database, base_url)
+            print(f"[{framework}/{orm}/{database}] filling {rows:,} rows", flush=True)
+            services[rows].grow(rows)
+        # Signed in once every table is full: access tokens live only a few minutes.
+        for service in services.values():
+            service.headers = sign_in(service.base_url, "jwt")
+        yield services
+
+
+def report(title: str, sizes: list[int], table: dict[int, dict[str, float]]) -> list[str]:
+    """A Markdown table: milliseconds per size, then each size's ratio to the smallest."""
+    smallest = sizes[0]
+    head = ["request", *(f"{n:,} rows, ms" for n in sizes)]
+    head += [f"{n:,} / {smallest:,}" for n in sizes[1:]]
+    lines = [
+        f"### {title}",
+        "",
+        f"| {' | '.join(head)} |",
+        "|---" + "|---:" * (len(head) - 1) + "|",
+    ]
+    for name in table[smallest]:
+        values = [table[n][name] for n in sizes]
+        cells = [f"`{name}`" if name.startswith("?") else name, *(f"{v:.1f}" for v in values)]
+        cells += [f"{v / values[0]:.1f}x" for v in values[1:]]
+        lines.append(f"| {' | '.join(cells)} |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, action="append", help="table sizes (repeatable)")
+    parser.add_argument("--framework", action="append", choices=list(ORMS))
+    parser.add_argument("--orm", action="append", choices=[o for v in ORMS.values() for o in v])
+    parser.add_argument("--database", action="append", choices=DATABASES)
+    parser.add_argument("--repeat", type=int, default=5, help="best of N per request")
+    parser.add_argument("--hops", type=int, default=5, help="next links followed from page 1")
+    parser.add_argument("--workdir", type=Path, help="projects and logs (default: a temp dir)")
+    parser.add_argument("--json", type=Path, help="also write the measurements as JSON")
+    args = parser.parse_args()
+    sizes = sorted(set(args.rows or [1_000, 100_000, 1_000_000]))
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="apigen-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    environments = Environments(default_env_root())
+    output: list[str] = []
+    results: dict[str, dict[int, dict[str, float]]] = {}
+    for database in args.database or DATABASES:
+        for framework in args.framework or list(ORMS):
+            for orm in ORMS[framework]:
+                if args.orm and orm not in args.orm:
+                    continue
+                title = f"{framework} / {orm} / {database}"
+                with serve(framework, orm, database, sizes, work, environments) as services:
+                    print(f"[{title}] measuring", flush=True)
+                    table = measure(services, args)
+                print(json.dumps(table), flush=True)
+                results[title] = table
+                lines = report(title, sizes, table)
+                print("\n".join(["", *lines, ""]), flush=True)
+                output += [*lines, ""]
+    print("\n".join(output))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
