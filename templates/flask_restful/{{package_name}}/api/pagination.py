@@ -22,6 +22,8 @@ from werkzeug.exceptions import NotFound
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 COUNT_LIMIT = 10_000
+# The largest OFFSET every database takes (a signed 64-bit integer).
+MAX_OFFSET = 2**63 - 1
 
 
 class Listing(Protocol):
@@ -132,7 +134,10 @@ def paginate(
             rows.reverse()
         has_previous, has_next = (more, True) if position.reverse else (True, more)
     else:
-        rows = listing.fetch((page - 1) * size, size + 1) if page is not None and page > 0 else []
+        offset = (page - 1) * size if page is not None and page > 0 else -1
+        # Past the last match, or past any offset a database can skip, there is nothing to fetch.
+        end = counted if count is not None else MAX_OFFSET
+        rows = listing.fetch(offset, size + 1) if 0 <= offset < end else []
         if page != 1 and not rows:
             raise NotFound("Invalid page.")
         has_previous, has_next = page != 1, len(rows) > size
