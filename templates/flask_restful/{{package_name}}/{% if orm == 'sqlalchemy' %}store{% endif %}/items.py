@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 
 from .database import db
 from .models import Item
@@ -82,6 +82,10 @@ def find_items(
     descending), and the id breaks ties in the same direction.
     """
     statement = select(Item)
+    if "\x00" in search:
+        # No stored text holds a NUL character (writes refuse it), and PostgreSQL refuses one
+        # in a query: such a term matches nothing, and is not sent.
+        statement, search = statement.where(false()), ""
     for term in search.replace(",", " ").split():
         # ILIKE on PostgreSQL, which its trigram indexes serve; LOWER() LIKE LOWER() elsewhere.
         pattern = "%{}%".format(term.replace("/", "//").replace("%", "/%").replace("_", "/_"))
