@@ -7,10 +7,7 @@ costs the same on every page. `count` is exact up to `COUNT_LIMIT` matches and `
 counting stops there instead of reading every row on every request.
 """
 
-import base64
-import binascii
-import json
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
@@ -20,44 +17,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from .cursor import Cursor
+
 if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 PAGE_SIZE = 20
 COUNT_LIMIT = 10_000
-
-
-class Cursor(NamedTuple):
-    """Where a page starts: after the row with this ordering value and id (before, reversed)."""
-
-    ordering: str
-    value: str | None
-    id: int
-    reverse: bool
-
-    def encode(self) -> str:
-        """The opaque token of `?cursor=`."""
-        raw = json.dumps(list(self), separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, token: str) -> "Cursor":
-        """The cursor of a token; a token this service did not write raises `ValueError`."""
-        try:
-            ordering, value, row_id, reverse = json.loads(
-                base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            )
-        except (binascii.Error, UnicodeDecodeError, TypeError, ValueError):
-            raise ValueError(token) from None
-        if not (
-            isinstance(ordering, str)
-            and isinstance(value, str | None)
-            and "\x00" not in (value or "")  # no database takes it in a string
-            and type(row_id) is int
-            and isinstance(reverse, bool)
-        ):
-            raise ValueError(token)
-        return cls(ordering, value, row_id, reverse)
 
 
 class PageNumberPagination(pagination.PageNumberPagination):

@@ -9,15 +9,14 @@ above: counting stops there instead of reading every row on every request.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from flask import request, url_for
 from werkzeug.exceptions import NotFound
+
+from .cursor import Cursor
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -47,44 +46,11 @@ class Listing(Protocol):
         """
 
 
-class Cursor(NamedTuple):
-    """Where a page starts: after the row with this ordering value and id (before, reversed)."""
-
-    ordering: str
-    value: str | None
-    id: int
-    reverse: bool
-
-    def encode(self) -> str:
-        """The opaque token of ``?cursor=``."""
-        raw = json.dumps(list(self), separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, token: str) -> Cursor:
-        """The cursor of a token; a token this service did not write raises ``ValueError``."""
-        try:
-            ordering, value, row_id, reverse = json.loads(
-                base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            )
-        except (binascii.Error, UnicodeDecodeError, TypeError, ValueError):
-            raise ValueError(token) from None
-        if not (
-            isinstance(ordering, str)
-            and isinstance(value, str | None)
-            and "\x00" not in (value or "")  # no database takes it in a string
-            and type(row_id) is int
-            and isinstance(reverse, bool)
-        ):
-            raise ValueError(token)
-        return cls(ordering, value, row_id, reverse)
-
-    @classmethod
-    def at(cls, listing: Listing, row: Any, *, reverse: bool) -> Cursor:
-        """The cursor of the page after ``row`` (before it, reversed)."""
-        name = listing.ordering.lstrip("-")
-        value = None if name == "id" else str(getattr(row, name))
-        return cls(listing.ordering, value, row.id, reverse)
+def cursor_at(listing: Listing, row: Any, *, reverse: bool) -> Cursor:
+    """The cursor of the page after ``row`` (before it, reversed)."""
+    name = listing.ordering.lstrip("-")
+    value = None if name == "id" else str(getattr(row, name))
+    return Cursor(listing.ordering, value, row.id, reverse)
 
 
 @dataclass
@@ -146,10 +112,10 @@ def paginate(
         if page == 2:
             previous = _link()
     if previous is None and has_previous and rows:
-        previous = _link(Cursor.at(listing, rows[0], reverse=True))
+        previous = _link(cursor_at(listing, rows[0], reverse=True))
     return Page(
         count=count,
-        next=_link(Cursor.at(listing, rows[-1], reverse=False)) if has_next and rows else None,
+        next=_link(cursor_at(listing, rows[-1], reverse=False)) if has_next and rows else None,
         previous=previous,
         results=rows,
     )
