@@ -13,20 +13,29 @@ from rest_framework import serializers
 NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
 
 
+class StringField(serializers.CharField):
+    """Text that must be sent as a string: DRF's CharField would turn 12 into "12"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 @extend_schema_field({"type": "string", "minLength": 1, "pattern": NOT_BLANK})
-class TextField(serializers.CharField):
+class TextField(StringField):
     """Required text: not empty, not only whitespace."""
 
 
 @extend_schema_field({"type": "string", "format": "password", "pattern": r"^[^\x00]+$"})
-class PasswordField(serializers.CharField):
+class PasswordField(StringField):
     """A password, taken as it is (whitespace included)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(trim_whitespace=False, style={"input_type": "password"}, **kwargs)
 
 
-class LengthAsSentField(serializers.CharField):
+class LengthAsSentField(StringField):
     """Text whose length is counted as sent: DRF trims whitespace before its own check."""
 
     def to_internal_value(self, data: Any) -> str:
