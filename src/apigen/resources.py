@@ -41,6 +41,7 @@ __all__ = [
     "Field",
     "InvalidResourceError",
     "Resource",
+    "field_spec",
     "load_file",
     "parse_field",
     "parse_resource",
@@ -151,9 +152,17 @@ class Field:
         return self.type in ("string", "text", "email")
 
     @property
+    def nullable(self) -> bool:
+        """Whether it may hold no value (null): an optional field that is not text or choice.
+
+        Optional text-like and choice fields hold ``""`` instead.
+        """
+        return self.optional and self.type not in (*DEFAULT_LENGTH, "choice")
+
+    @property
     def orderable(self) -> bool:
-        """Whether ``?ordering=`` may sort by it."""
-        return self.type not in ("text", "boolean", "uuid", "ref")
+        """Whether ``?ordering=`` may sort by it (a null has no place in a page's cursor)."""
+        return self.type not in ("text", "boolean", "uuid", "ref") and not self.nullable
 
     @property
     def filterable(self) -> bool:
@@ -313,6 +322,14 @@ def _modifiers_for(kind: str) -> str:
 
 
 def _check_field(spec: str, f: Field) -> None:
+    if f.unique and f.type in ("text", "boolean", "choice", "ref"):
+        raise InvalidResourceError(
+            f"field '{spec}': a {f.type} cannot be unique (use string for a unique text)"
+        )
+    if f.indexed and f.type == "text":
+        raise InvalidResourceError(
+            f"field '{spec}': a text cannot be indexed (use string for an indexed text)"
+        )
     if f.min is not None and f.max is not None and f.min > f.max:
         raise InvalidResourceError(f"field '{spec}': min={f.min} is above max={f.max}")
     if f.type in DEFAULT_LENGTH and f.min is not None and (f.min < 0 or f.min != int(f.min)):
@@ -350,6 +367,26 @@ def _check_default(spec: str, f: Field) -> None:
         number = Decimal(value)
         if (f.min is not None and number < f.min) or (f.max is not None and number > f.max):
             raise InvalidResourceError(f"field '{spec}': default {value} is outside its bounds")
+
+
+def field_spec(f: Field) -> str:
+    """The notation of a field without its name (``ref:authors:optional``): parses back to it."""
+    parts = [f.type]
+    if f.type == "choice":
+        parts.append("/".join(f.choices))
+    elif f.type == "ref":
+        parts.append(str(f.target))
+    flags = (("optional", f.optional), ("unique", f.unique), ("index", f.indexed))
+    parts += [name for name, on in (*flags, ("cascade", f.cascade)) if on]
+    if f.default is not None:
+        parts.append(f"default={f.default}")
+    parts += [
+        f"{key}={value}" for key, value in (("min", f.min), ("max", f.max)) if value is not None
+    ]
+    if f.type == "decimal":
+        parts += [f"digits={f.digits}"] if f.digits != Field.digits else []
+        parts += [f"places={f.places}"] if f.places != Field.places else []
+    return ":".join(parts)
 
 
 def parse_resource(name: str, specs: Iterable[str], singular: str | None = None) -> Resource:
@@ -435,6 +472,13 @@ def resolve(new: Sequence[Resource], existing: Iterable[str]) -> list[Resource]:
                 raise InvalidResourceError(
                     f"resource '{resource.name}': field '{ref.name}' refers to '{ref.target}', "
                     f"which does not exist (known: {', '.join(sorted(known)) or 'none'})"
+                )
+    for resource in new:
+        for ref in resource.references:
+            if ref.target == resource.name and not ref.optional:
+                raise InvalidResourceError(
+                    f"resource '{resource.name}': field '{ref.name}' refers to its own resource, "
+                    "so it must be optional (the first one has nothing to refer to)"
                 )
     # Referenced resources first, so that each migration finds its targets.
     ordered: list[Resource] = []
