@@ -11,6 +11,7 @@ committed: the owners review the change and commit it.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
@@ -57,7 +58,11 @@ Runner = Callable[[Sequence[str], Path], "subprocess.CompletedProcess[str]"]
 
 
 def _run(command: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(command), cwd=cwd, capture_output=True, text=True, check=False)
+    # The project's tools run in the project's environment, not in the one apigen runs in.
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    return subprocess.run(
+        list(command), cwd=cwd, capture_output=True, text=True, check=False, env=env
+    )
 
 
 def read_record(project: Path) -> dict[str, Resource]:

@@ -219,6 +219,14 @@ class _Fields:
             return f"serializers.HyperlinkedRelatedField({', '.join(args)})"
         return None
 
+    def declared(self) -> list[tuple[Field, str]]:
+        """The serializer's declared fields and their declarations."""
+        return [(x, s) for x in self.resource.fields if (s := self.serializer(x)) is not None]
+
+    def declares(self, name: str) -> bool:
+        """Whether a declared field uses ``name``."""
+        return any(name in declaration for _, declaration in self.declared())
+
     # The generated tests' values.
 
     def search_values(self, f: Field) -> tuple[str, str] | None:

@@ -5,7 +5,7 @@ from typing import Any
 
 import orjson
 import pytest
-from django.db.models import ProtectedError
+from django.db.models import Model, ProtectedError
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
@@ -60,7 +60,7 @@ class TestExceptionHandler:
         assert problem_of(exceptions.APIException(detail))["detail"] == message
 
     def test_a_delete_refused_for_references_is_a_conflict(self) -> None:
-        referring = {Item(pk=1, name="Widget"), Item(pk=2, name="Gadget")}
+        referring: set[Model] = {Item(pk=1, name="Widget"), Item(pk=2, name="Gadget")}
 
         problem = problem_of(ProtectedError("Referenced.", referring))
 
