@@ -45,6 +45,40 @@ TAKEN_LABELS = frozenset(
 )
 # The challenge of a 401, per auth scheme; the others answer 403 (no challenge to send).
 AUTH_SCHEMES = {"basic": "Basic", "token": "Token", "jwt": "Bearer", "apikey": "Api-Key"}
+# What a serializer has as attributes (DRF's fields and serializers): not declared as fields.
+SERIALIZER_ATTRIBUTES = frozenset(
+    {
+        "allow_null",
+        "context",
+        "create",
+        "data",
+        "default",
+        "error_messages",
+        "errors",
+        "field_name",
+        "fields",
+        "help_text",
+        "initial",
+        "initial_data",
+        "instance",
+        "label",
+        "many",
+        "parent",
+        "partial",
+        "read_only",
+        "required",
+        "root",
+        "save",
+        "source",
+        "source_attrs",
+        "style",
+        "update",
+        "validate",
+        "validated_data",
+        "validators",
+        "write_only",
+    }
+)
 ITEMS = Resource(name="items", singular="item")  # the template's own example, a valid target
 MAX_INDEX_NAME = 30  # Django's limit, for every database
 
@@ -119,7 +153,7 @@ class _Fields:
             kind = {"string": "CharField", "email": "EmailField", "url": "URLField"}[f.type]
             args = [f"max_length={f.max_length}", *optional]
         elif f.type == "text":
-            kind, args = "TextField", optional
+            kind, args = "TextField", [f"max_length={f.max_length}", *optional]
         elif f.type == "choice":
             kind = "CharField"
             longest = max(len(c) for c in f.choices)
@@ -154,8 +188,6 @@ class _Fields:
                     validators.append(f"{validator}({self.number(f, bound)})")
         if f.type in ("string", "text") and f.min is not None and f.min > 1:
             validators.append(f"MinLengthValidator({int(f.min)})")
-        if f.type == "text" and f.max is not None:
-            validators.append(f"MaxLengthValidator({f.max_length})")
         if validators:
             args.append(f"validators=[{', '.join(validators)}]")
         if f.default is not None and f.type != "boolean":
@@ -192,32 +224,37 @@ class _Fields:
         return [(name, _index_name(self.resource, name)) for name in names]
 
     def serializer(self, f: Field) -> str | None:
-        """A declared serializer field, where the one ModelSerializer builds is not enough."""
-        if f.type in ("string", "text"):
+        """A declared serializer field: one with a default that a PUT without it restores.
+
+        ModelSerializer leaves a field with a model default out of a PUT that omits it; the
+        items example resets it instead, and so do these. Names a serializer has as
+        attributes are left to ModelSerializer (a declaration would shadow them for mypy).
+        """
+        if f.name in SERIALIZER_ATTRIBUTES:
+            return None
+        if f.type == "boolean":
+            return f"serializers.BooleanField(default={f.default == 'true'})"
+        if f.type in ("string", "text") and (f.optional or f.default is not None):
             args = [f"max_length={f.max_length}"]
             if f.min is not None and f.min > 1:
                 args.append(f"min_length={int(f.min)}")
-            if f.optional or f.default is not None:
-                args += ["allow_blank=True"] if f.optional else []
-                args.append(f"default={_literal(f.default or '')}")
+            args += ["allow_blank=True"] if f.optional else []
+            args.append(f"default={_literal(f.default or '')}")
             if f.unique:
                 args.append(
                     f"validators=[UniqueValidator(queryset={self.resource.class_name}"
                     ".objects.all())]"
                 )
             return f"LengthAsSentField({', '.join(args)})"
-        if f.type == "boolean":
-            return f"serializers.BooleanField(default={f.default == 'true'})"
-        if f.type == "ref":
-            target = self.target(f)
-            args = [
-                f'view_name="api:{target.singular}-detail"',
-                f"queryset={target.class_name}.objects.all()",
-            ]
-            if f.optional:
-                args += ["allow_null=True", "default=None"]
-            return f"serializers.HyperlinkedRelatedField({', '.join(args)})"
         return None
+
+    def view_names(self) -> list[tuple[str, str]]:
+        """The view of each hyperlink of the serializer: its own ``url``, its references."""
+        names = [("url", f"api:{self.resource.singular}-detail")]
+        names += [
+            (f.name, f"api:{self.target(f).singular}-detail") for f in self.resource.references
+        ]
+        return names
 
     def declared(self) -> list[tuple[Field, str]]:
         """The serializer's declared fields and their declarations."""
