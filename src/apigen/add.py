@@ -25,7 +25,16 @@ from apigen.resources import Resource, field_spec, load_file, resolve
 from apigen.scaffold import Changes, Project, scaffold_for
 from apigen.update import DirtyTreeError, NotAProjectError, _git, _Repository, read_answers
 
-__all__ = ["RECORD", "AddError", "FileExistsRefusedError", "Plan", "add", "read_record"]
+__all__ = [
+    "RECORD",
+    "AddError",
+    "FileExistsRefusedError",
+    "Plan",
+    "add",
+    "add_file",
+    "changed_files",
+    "read_record",
+]
 
 RECORD = ".apigen-resources.yml"
 # The template's own example: a resource every project has, that others may refer to.
@@ -142,6 +151,12 @@ def add(
         _restore(root, fresh)
         raise
     return plan
+
+
+def changed_files(project: Path) -> list[str]:
+    """The project's files that differ from its last commit, as ``git status`` shows them."""
+    status = _git(project, "status", "--porcelain", "--untracked-files=all", "--", ".")
+    return [line for line in status.splitlines() if line]
 
 
 def add_file(project_dir: Path, domain: Path, *, dry_run: bool = False, run: Runner = _run) -> Plan:

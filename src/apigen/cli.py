@@ -318,16 +318,21 @@ def add_resources(file: Path, project_dir: Path, dry_run: bool) -> None:
 
 
 def _report_plan(plan: Any, dry_run: bool) -> None:
+    from apigen.add import changed_files  # noqa: PLC0415
+
     names = ", ".join(r.name for r in plan.resources)
-    click.echo(f"{'would add' if dry_run else 'added'} {names}")
-    for name in sorted(plan.changes.created):
-        click.echo(f"  A {name}")
-    for name in sorted(plan.changes.edited):
-        click.echo(f"  M {name}")
     if dry_run:
+        click.echo(f"would add {names}:")
+        for name in sorted(plan.changes.created):
+            click.echo(f"  A {name}")
+        for name in sorted(plan.changes.edited):
+            click.echo(f"  M {name}")
         for command in plan.commands:
             click.echo(f"  then run: {' '.join(command)}")
         return
+    click.echo(f"added {names}:")
+    for line in changed_files(plan.project):
+        click.echo(f"  {line}")
     click.echo(f"Ran: {'; '.join(' '.join(command) for command in plan.commands)}")
     click.echo(
         "Review with `git status` and `git diff`, run the project's checks "

@@ -256,6 +256,11 @@ class _Fields:
         ]
         return names
 
+    def label_field(self) -> Field | None:
+        """The field a model's ``__str__`` answers: its first string-like one, if any."""
+        kinds = ("string", "email", "url", "choice")
+        return next((x for x in self.resource.fields if x.type in kinds), None)
+
     def declared(self) -> list[tuple[Field, str]]:
         """The serializer's declared fields and their declarations."""
         return [(x, s) for x in self.resource.fields if (s := self.serializer(x)) is not None]
