@@ -96,7 +96,7 @@ def add(
     resources: Sequence[Resource],
     *,
     dry_run: bool = False,
-    run: Runner = _run,
+    run: Runner | None = None,
 ) -> Plan:
     """Add ``resources`` to the project at ``project_dir``.
 
@@ -104,7 +104,7 @@ def add(
         project_dir: The generated project (a git work tree, or a directory in one, clean).
         resources: The new resources, parsed (:func:`apigen.resources.parse_resource`).
         dry_run: Only plan: write nothing, run nothing.
-        run: Runs one finishing command in the project (a test replaces it).
+        run: Runs one finishing command in the project (default: a subprocess).
 
     Returns:
         The plan carried out (or, with ``dry_run``, that would be).
@@ -141,7 +141,7 @@ def add(
     try:
         _write(root, changes)
         for command in commands:
-            result = run(command, root)
+            result = (run or _run)(command, root)
             if result.returncode:
                 lines = (result.stderr or result.stdout).strip().splitlines() or ["no output"]
                 raise AddError(
@@ -159,7 +159,9 @@ def changed_files(project: Path) -> list[str]:
     return [line for line in status.splitlines() if line]
 
 
-def add_file(project_dir: Path, domain: Path, *, dry_run: bool = False, run: Runner = _run) -> Plan:
+def add_file(
+    project_dir: Path, domain: Path, *, dry_run: bool = False, run: Runner | None = None
+) -> Plan:
     """Add the resources a domain file describes (see :func:`add`)."""
     return add(project_dir, load_file(domain), dry_run=dry_run, run=run)
 
