@@ -16,6 +16,7 @@ import yaml
 from click.testing import CliRunner
 
 from apigen import add as add_module
+from apigen import update as update_module
 from apigen.cli import main
 from apigen.generate import generate
 from apigen.resources import (
@@ -26,7 +27,7 @@ from apigen.resources import (
     parse_resource,
     resolve,
 )
-from tests.conftest import commit_all, git
+from tests.conftest import commit_all, git, release_v2
 
 BOOKS = [
     "books",
@@ -338,3 +339,45 @@ class TestRefusals:
             add_module.add(project, [parse_resource(BOOKS[0], BOOKS[1:])])
 
         assert snapshot(project) == before
+
+
+def test_an_update_after_adding_resources_applies_without_conflicts(
+    template: Path, tmp_path: Path, tools: Recorder
+) -> None:
+    made = generate(
+        "shop",
+        {"framework": "drf", "auth": "token"},
+        tmp_path / "shop",
+        template=template,
+        vcs_ref="v1.0.0",
+    )
+    project = made.path
+    add_module.add(project, [parse_resource("authors", ["name:string"])])
+    commit_all(project, "authors")
+    add_module.add(project, [parse_resource(BOOKS[0], BOOKS[1:])])
+    commit_all(project, "books")
+    # The next template version changes the lines around both registration points.
+    drf = template / "templates" / "drf"
+    settings = drf / "{{package_name}}" / "settings.py.jinja"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace(
+            "    *resources.APPS,\n", '    *resources.APPS,\n    "django.contrib.humanize",\n'
+        ),
+        encoding="utf-8",
+    )
+    urls = drf / "api" / "urls.py.jinja"
+    text = urls.read_text(encoding="utf-8")
+    urls.write_text(
+        text.replace('app_name = "api"\n', 'app_name = "api"  # v1.1.0\n'), encoding="utf-8"
+    )
+    release_v2(template)
+
+    plan = update_module.update(project, source=template)
+
+    assert plan.conflicts == []
+    assert '"django.contrib.humanize",' in (project / "shop" / "settings.py").read_text()
+    assert '"resources.books",' in (project / "resources" / "__init__.py").read_text()
+    assert "BookViewSet" in (project / "resources" / "routes.py").read_text()
+    assert (project / "resources" / "books" / "models.py").is_file()
+    assert git(project, "ls-files", "-u") == ""
