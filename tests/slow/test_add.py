@@ -76,6 +76,7 @@ def test_added_resources_pass_the_project_s_own_checks(
     try:
         runner.render()
         runner.install()
+        commit_all(project, "uv.lock")  # as its owners would, having installed it
         with runner.database():
             assert runner.venv is not None
 
