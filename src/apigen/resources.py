@@ -103,6 +103,8 @@ RESERVED_RESOURCES = frozenset(
     }
 )
 DEFAULT_LENGTH = {"string": 100, "text": 10000, "email": 254, "url": 2000}
+MAX_INDEXED_LENGTH = 255  # MySQL indexes at most 3072 bytes: 768 characters of utf8mb4
+MAX_STRING_LENGTH = 4000  # longer is text (MySQL's rows hold 65535 bytes in all)
 _NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 _CHOICE_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 MAX_NAME_LENGTH = 40
@@ -160,9 +162,19 @@ class Field:
         return self.optional and self.type not in (*DEFAULT_LENGTH, "choice")
 
     @property
+    def indexable(self) -> bool:
+        """Whether every database can index it (MySQL: at most 768 characters, say 255)."""
+        return self.type != "text" and (self.max_length or 0) <= MAX_INDEXED_LENGTH
+
+    @property
     def orderable(self) -> bool:
-        """Whether ``?ordering=`` may sort by it (a null has no place in a page's cursor)."""
-        return self.type not in ("text", "boolean", "uuid", "ref") and not self.nullable
+        """Whether ``?ordering=`` may sort by it, through an index of its own.
+
+        Not text, booleans, UUIDs, URLs or references; not a field that may be null (a null
+        has no place in a page's cursor); not a string too long to index.
+        """
+        kinds = ("text", "boolean", "uuid", "url", "ref")
+        return self.type not in kinds and not self.nullable and self.indexable
 
     @property
     def filterable(self) -> bool:
@@ -322,13 +334,19 @@ def _modifiers_for(kind: str) -> str:
 
 
 def _check_field(spec: str, f: Field) -> None:
-    if f.unique and f.type in ("text", "boolean", "choice", "ref"):
+    if f.unique and f.type in ("boolean", "choice", "ref"):
+        raise InvalidResourceError(f"field '{spec}': a {f.type} cannot be unique")
+    if (f.unique or f.indexed) and not f.indexable:
+        what = "unique" if f.unique else "indexed"
+        if f.type == "text":
+            raise InvalidResourceError(f"field '{spec}': a text cannot be {what}: use string")
         raise InvalidResourceError(
-            f"field '{spec}': a {f.type} cannot be unique (use string for a unique text)"
+            f"field '{spec}': a {f.type} longer than {MAX_INDEXED_LENGTH} characters cannot be "
+            f"{what} on every database: give it max={MAX_INDEXED_LENGTH} or less"
         )
-    if f.indexed and f.type == "text":
+    if f.type == "string" and f.max_length is not None and f.max_length > MAX_STRING_LENGTH:
         raise InvalidResourceError(
-            f"field '{spec}': a text cannot be indexed (use string for an indexed text)"
+            f"field '{spec}': a string holds at most {MAX_STRING_LENGTH} characters: use text"
         )
     if f.min is not None and f.max is not None and f.min > f.max:
         raise InvalidResourceError(f"field '{spec}': min={f.min} is above max={f.max}")
