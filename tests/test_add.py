@@ -382,3 +382,24 @@ def test_an_update_after_adding_resources_applies_without_conflicts(
     assert "BookViewSet" in (project / "resources" / "routes.py").read_text()
     assert (project / "resources" / "books" / "models.py").is_file()
     assert git(project, "ls-files", "-u") == ""
+
+
+def test_in_a_monorepo_only_the_project_s_directory_counts_and_is_put_back(
+    tmp_path: Path, tools: Recorder
+) -> None:
+    monorepo = tmp_path / "mono"
+    monorepo.mkdir()
+    git(monorepo, "init", "--quiet")
+    (monorepo / "README.md").write_text("# Our services\n", encoding="utf-8")
+    project = generate("shop", {"framework": "drf"}, monorepo / "services" / "shop").path
+    commit_all(monorepo, "shop")
+    (monorepo / "README.md").write_text("# Our services, edited\n", encoding="utf-8")
+    tools.fail_with = "error: boom\n"
+
+    with pytest.raises(add_module.AddError, match="boom"):
+        add_module.add(project, [parse_resource("authors", ["name:string"])])
+
+    assert git(monorepo, "status", "--porcelain", "--untracked-files=all") == " M README.md\n"
+    tools.fail_with = None
+    add_module.add(project, [parse_resource("authors", ["name:string"])])
+    assert (project / "resources" / "authors" / "models.py").is_file()
