@@ -269,7 +269,7 @@ _dry_run_option = click.option(
 def add_resource(
     name: str, fields: tuple[str, ...], singular: str | None, project_dir: Path, dry_run: bool
 ) -> None:
-    r"""Add the resource NAME (plural, e.g. books) with its FIELDs, each name:type[:...].
+    """Add the resource NAME (plural, e.g. books) with its FIELDs, each name:type[:...].
 
     \b
     Types: string text integer decimal boolean date datetime email url uuid
@@ -279,10 +279,9 @@ def add_resource(
     \b
     Examples:
       apigen add resource authors name:string
-      apigen add resource books title:string price:decimal published:date \\
-          in_print:boolean author:ref:authors
+      apigen add resource books title:string price:decimal:min=0 author:ref:authors
       apigen add resource tags label:string:unique:max=30 --singular tag
-    """
+    """  # noqa: D301 - \b is Click's "do not rewrap" mark
     from apigen.add import add as run_add  # noqa: PLC0415
     from apigen.resources import parse_resource  # noqa: PLC0415
 
@@ -299,7 +298,7 @@ def add_resource(
 @_project_option
 @_dry_run_option
 def add_resources(file: Path, project_dir: Path, dry_run: bool) -> None:
-    r"""Add every resource FILE (YAML) describes, with their references to each other.
+    """Add every resource FILE (YAML) describes, with their references to each other.
 
     \b
     authors:
@@ -307,7 +306,7 @@ def add_resources(file: Path, project_dir: Path, dry_run: bool) -> None:
     books:
       title: string
       author: ref:authors
-    """
+    """  # noqa: D301 - \b is Click's "do not rewrap" mark
     from apigen.add import add_file  # noqa: PLC0415
 
     try:
