@@ -460,8 +460,6 @@ class DrfScaffold:
                 "r": resource,
                 "f": fields,
                 "auth": auth,
-                "database": project.answer("database"),
-                "package": project.package_name,
                 "helpers": _helpers(resource, self._chain(resource, every), every),
                 "auth_scheme": AUTH_SCHEMES.get(project.answer("auth")),
             }
