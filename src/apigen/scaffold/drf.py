@@ -79,6 +79,35 @@ SERIALIZER_ATTRIBUTES = frozenset(
         "write_only",
     }
 )
+# The project's test fixtures (conftest.py, pytest's, pytest-django's): a resource's fixture
+# takes another name than one of these.
+FIXTURES = frozenset(
+    {
+        "admin_client",
+        "admin_user",
+        "caplog",
+        "capsys",
+        "client",
+        "db",
+        "django_user_model",
+        "item",
+        "live_server",
+        "mailoutbox",
+        "microsecond",
+        "monkeypatch",
+        "other_client",
+        "other_user",
+        "owned",
+        "password_hashes",
+        "request",
+        "rf",
+        "settings",
+        "tmp_path",
+        "user",
+        "user_client",
+        "writer",
+    }
+)
 ITEMS = Resource(name="items", singular="item")  # the template's own example, a valid target
 MAX_INDEX_NAME = 30  # Django's limit, for every database
 
@@ -462,6 +491,9 @@ class DrfScaffold:
                 "auth": auth,
                 "helpers": _helpers(resource, self._chain(resource, every), every),
                 "auth_scheme": AUTH_SCHEMES.get(project.answer("auth")),
+                "one": f"the_{resource.singular}"
+                if resource.singular in FIXTURES
+                else resource.singular,
             }
             base = f"resources/{resource.name}"
             for template, path in (
