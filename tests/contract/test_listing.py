@@ -220,6 +220,11 @@ def test_c15_search_is_case_insensitive_in_name_and_description(
         assert ids(body) == everything, f"[C15] search={variant!r} finds all six: {ids(body)}"
     body = listing(anon, "C15", search=f"aLpHa{word}")
     assert ids(body) == [items[1]["id"]], f"[C15] search in the name: {ids(body)}"
+    inside = word[2:-1]  # neither a word nor a word's prefix: a substring match on every database
+    body = listing(anon, "C15", search=inside.upper())
+    assert ids(body) == everything, (
+        f"[C15] search={inside!r} inside words finds all six: {ids(body)}"
+    )
     assert word not in items[5]["name"].lower(), (
         "the last item has the word only in its description"
     )

@@ -62,8 +62,12 @@ class ItemListing:
             condition = and_(
                 reached(column, key), or_(past(column, key), and_(column == key, condition))
             )
-        statement = self._ordered(reverse=reverse).where(condition).limit(limit)
-        return list(db.session.scalars(statement))
+        # The ids first, a range of one index whatever the filter, then the rows by id: asked
+        # for whole rows of ``in_stock = 1 AND id > 500000``, MariaDB reads the stock index
+        # from the first item in stock instead, skipping every entry before the cursor.
+        beyond = self._ordered(reverse=reverse).where(condition).limit(limit)
+        ids = list(db.session.scalars(beyond.with_only_columns(Item.id)))
+        return list(db.session.scalars(self._ordered(reverse=reverse).where(Item.id.in_(ids))))
 
     def _ordered(self, *, reverse: bool = False) -> Select[Item]:
         name = self.ordering.lstrip("-")
