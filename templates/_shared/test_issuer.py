@@ -78,7 +78,12 @@ class Issuer:
         return {**claims, **overrides}
 
     def token(
-        self, subject: str = "alice", scope: str = WRITE_SCOPE, *, kid: str | None = None, **claims: Any
+        self,
+        subject: str = "alice",
+        scope: str = WRITE_SCOPE,
+        *,
+        kid: str | None = None,
+        **claims: Any,
     ) -> str:
         """A token signed with the current key (or the key ``kid``)."""
         kid = kid or self.kid
