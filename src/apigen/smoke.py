@@ -642,21 +642,20 @@ class LocalIssuer:
         assert self._process.stdout is not None  # noqa: S101 - piped just above
         self.url = self._process.stdout.readline().strip()
         if not self.url.startswith("http://127.0.0.1:"):
-            self.__exit__()
-            errors = self._process.stderr.read() if self._process.stderr else ""
+            self._process.kill()
+            _, errors = self._process.communicate()
             raise StepFailedError("the local OAuth 2.0 issuer did not start", errors)
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._process is None:
             return
-        if self._process.stdin is not None:
-            self._process.stdin.close()  # it stops when its input closes
         try:
-            self._process.wait(timeout=10)
+            # It stops when its input closes.
+            self._process.communicate(timeout=10)
         except subprocess.TimeoutExpired:
             self._process.kill()
-            self._process.wait()
+            self._process.communicate()
 
     @property
     def settings(self) -> dict[str, str]:
