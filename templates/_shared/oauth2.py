@@ -52,6 +52,8 @@ FETCH_TIMEOUT_SECONDS = 5
 # every REFETCH_COOLDOWN_SECONDS.
 KEYS_LIFESPAN_SECONDS = 300
 REFETCH_COOLDOWN_SECONDS = 5
+# Seconds a failed fetch is not tried again: meanwhile requests with a token answer 503 at once.
+UNAVAILABLE_SECONDS = 5
 # The longest subject kept as a user name.
 MAX_SUBJECT_LENGTH = 150
 DISCOVERY_PATH = "/.well-known/openid-configuration"
@@ -115,6 +117,7 @@ class IssuerKeys:
         self.jwks_url = jwks_url
         self._client: jwt.PyJWKClient | None = None
         self._lock = threading.Lock()
+        self._unavailable_until = 0.0
 
     def _jwks_client(self) -> jwt.PyJWKClient:
         with self._lock:
@@ -136,15 +139,22 @@ class IssuerKeys:
                 metadata = json.load(answer)
         except (OSError, ValueError, http.client.HTTPException) as error:
             raise IssuerUnavailableError(f"discovery at {url}: {error}") from error
-        jwks_url = metadata.get("jwks_uri") if isinstance(metadata, dict) else None
-        if metadata.get("issuer") != self.issuer or not isinstance(jwks_url, str):
-            raise IssuerUnavailableError(f"{url} does not describe {self.issuer} with a jwks_uri")
+        if not isinstance(metadata, dict) or metadata.get("issuer") != self.issuer:
+            raise IssuerUnavailableError(f"{url} does not describe the issuer {self.issuer}")
+        jwks_url = metadata.get("jwks_uri")
+        if not isinstance(jwks_url, str):
+            raise IssuerUnavailableError(f"{url} names no jwks_uri")
         return jwks_url
 
     def signing_key(self, kid: str) -> jwt.PyJWK:
+        # After a failed fetch, requests are refused at once for a while rather than each
+        # waiting for the timeout again.
+        if time.monotonic() < self._unavailable_until:
+            raise IssuerUnavailableError(f"{self.issuer} was unreachable moments ago")
         try:
             return self._jwks_client().get_signing_key(kid)
-        except jwt.PyJWKClientConnectionError as error:
+        except (IssuerUnavailableError, jwt.PyJWKClientConnectionError) as error:
+            self._unavailable_until = time.monotonic() + UNAVAILABLE_SECONDS
             raise IssuerUnavailableError(str(error)) from error
         except (jwt.PyJWKClientError, jwt.PyJWKSetError) as error:
             raise InvalidTokenError("The token's signing key is unknown.") from error
