@@ -91,7 +91,7 @@ def release_v2(template: Path, *, readme_line: str | None = None) -> None:
     for framework in ("drf", "flask_restful"):
         root = template / "templates" / framework
         (root / "CODEOWNERS").write_text("* @platform-team\n", encoding="utf-8")
-        with (root / ".gitignore").open("a", encoding="utf-8") as handle:
+        with next(root.glob(".gitignore*")).open("a", encoding="utf-8") as handle:
             handle.write(".apigen-v2-cache/\n")
         readme = next(root.glob("README.md*"))
         if readme_line is not None:

@@ -111,7 +111,7 @@ def test_every_keyword_is_reserved() -> None:
 def test_combinations_cover_every_framework_and_value() -> None:
     combos = list(options.combinations())
     # drf with its one ORM, flask-restful with each of its two
-    assert len(combos) == (1 + 2) * 7 * 3 * 2
+    assert len(combos) == (1 + 2) * 8 * 3 * 2
     for name in ("framework", "orm", "auth", "database", "redis"):
         assert {c[name] for c in combos} == set(options.QUESTIONS[name].choices)
 

@@ -181,7 +181,16 @@ def test_options_not_chosen_leave_no_trace(copie: object, framework: str) -> Non
     text = "\n".join(
         p.read_text(encoding="utf-8") for p in project.rglob("*.py") if ".git" not in p.parts
     ).lower()
-    for word in ("jwt", "redis", "authtoken", "csrf_token", "simplejwt", "api_key", "remote_user"):
+    for word in (
+        "jwt",
+        "redis",
+        "authtoken",
+        "csrf_token",
+        "simplejwt",
+        "api_key",
+        "remote_user",
+        "oauth2",
+    ):
         assert word not in text, word
 
 

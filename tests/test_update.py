@@ -114,8 +114,10 @@ def test_set_changes_an_answer_on_the_way(project: Path, template: Path) -> None
 SCHEME_FILES = {
     ("drf", "apikey"): ["api/apikeys.py", "api/migrations/0003_apikey.py"],
     ("drf", "remote-user"): ["api/remote_user.py"],
+    ("drf", "oauth2"): ["api/oauth2.py", "api/management/commands/issue-dev-token.py"],
     ("flask-restful", "apikey"): ["shop/auth/apikey.py", "shop/cli.py"],
     ("flask-restful", "remote-user"): ["shop/auth/remote_user.py", "shop/store/users.py"],
+    ("flask-restful", "oauth2"): ["shop/auth/oauth2.py", "shop/auth/access_tokens.py"],
 }
 
 

@@ -83,7 +83,7 @@ QUESTIONS: dict[str, Question] = {
         Question(
             "auth",
             "Authentication scheme",
-            ("none", "basic", "session", "token", "jwt", "apikey", "remote-user"),
+            ("none", "basic", "session", "token", "jwt", "apikey", "remote-user", "oauth2"),
             "none",
         ),
         Question("database", "Database", ("sqlite", "postgresql", "mysql"), "sqlite"),

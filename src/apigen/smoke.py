@@ -79,6 +79,9 @@ _CREATE_API_KEY = {
 }
 # What ``create-api-key`` prints: ``<prefix>.<secret>`` (djangorestframework-api-key's form).
 API_KEY = re.compile(r"^[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}$", re.MULTILINE)
+# The audience of the local issuer's tokens, and the scope that lets them write.
+OAUTH2_AUDIENCE = "apigen-smoke"
+WRITE_SCOPE = "api:write"
 _WSGI = {"drf": "{package}.wsgi:application", "flask-restful": "{package}:create_app()"}
 _LINT = (("ruff", "check", "."), ("ruff", "format", "--check", "."), ("mypy", "."))
 
@@ -344,23 +347,37 @@ class Runner:
         self.run(("pytest", "-q", "-p", "no:cacheprovider"), timeout=900)
 
     def serve(self) -> None:
-        """Migrate, add a user, serve it under gunicorn and talk to it."""
+        """Migrate, add a user, serve it under gunicorn and talk to it.
+
+        Under ``oauth2`` a local authorization server (:class:`LocalIssuer`) issues the
+        user's token and serves its keys to the service.
+        """
         framework = str(self.combination.answers["framework"])
         package = self.package
-        env = {"ENVIRONMENT": "production", "SECRET_KEY": secrets.token_urlsafe(50)}
-        env |= auth_settings(str(self.combination.answers["auth"]))
-        self.run([a.format(package=package) for a in _MIGRATE[framework]], env=env)
         auth = str(self.combination.answers["auth"])
-        if auth != "none":
-            self.run(
-                [a.format(package=package) for a in _CREATE_USER[framework]],
-                env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
-            )
-        api_key = self.create_api_key(USERNAME, env) if auth == "apikey" else None
-        with self.server(env) as base_url:
-            live_check(base_url, auth, api_key=api_key)
+        env = {"ENVIRONMENT": "production", "SECRET_KEY": secrets.token_urlsafe(50)}
+        env |= auth_settings(auth)
+        with contextlib.ExitStack() as stack:
+            issuer = stack.enter_context(self.local_issuer()) if auth == "oauth2" else None
+            if issuer is not None:
+                env |= issuer.settings
+            self.run([a.format(package=package) for a in _MIGRATE[framework]], env=env)
+            if auth != "none":
+                self.run(
+                    [a.format(package=package) for a in _CREATE_USER[framework]],
+                    env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+                )
+            api_key = self.create_api_key(USERNAME, env) if auth == "apikey" else None
+            access_token = issuer.token(USERNAME) if issuer is not None else None
+            with self.server(env) as base_url:
+                live_check(base_url, auth, api_key=api_key, access_token=access_token)
 
     # Helpers -------------------------------------------------------------------------------
+
+    def local_issuer(self) -> LocalIssuer:
+        """A local authorization server, run by the project's interpreter."""
+        python = str(self.venv / "bin" / "python") if self.venv else sys.executable
+        return LocalIssuer(python)
 
     def create_api_key(self, username: str, env: Mapping[str, str]) -> str:
         """Create an API key for ``username`` with the project's command; returns the key."""
@@ -600,16 +617,91 @@ def _expect(answer: Response, status: int, what: str) -> Response:
     return answer
 
 
+class LocalIssuer:
+    """apigen's local OAuth 2.0 authorization server (``local_issuer.py``), as a context.
+
+    It serves discovery and JWKS over HTTP on 127.0.0.1, with keys it makes at start, and
+    signs the access tokens the harness asks for. It runs with the generated project's
+    interpreter, whose PyJWT and cryptography it uses.
+    """
+
+    def __init__(self, python: str) -> None:
+        self.python = python
+        self.url = ""
+        self._process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> LocalIssuer:
+        script = Path(__file__).with_name("local_issuer.py")
+        self._process = subprocess.Popen(
+            [self.python, str(script), "--audience", OAUTH2_AUDIENCE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stdout is not None  # noqa: S101 - piped just above
+        self.url = self._process.stdout.readline().strip()
+        if not self.url.startswith("http://127.0.0.1:"):
+            self._process.kill()
+            _, errors = self._process.communicate()
+            raise StepFailedError("the local OAuth 2.0 issuer did not start", errors)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process is None:
+            return
+        try:
+            # It stops when its input closes.
+            self._process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.communicate()
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """What a service needs to accept this issuer's tokens (keys through discovery)."""
+        return {"OAUTH2_ISSUER": self.url, "OAUTH2_AUDIENCE": OAUTH2_AUDIENCE}
+
+    def _call(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(  # noqa: S310 - always http://127.0.0.1
+            self.url + path, data=data, method=method
+        )
+        with urllib.request.urlopen(req, timeout=30) as answer:  # noqa: S310
+            return json.load(answer)
+
+    def token(self, subject: str, scope: str = WRITE_SCOPE, **options: Any) -> str:
+        """An access token for ``subject`` with ``scope`` (see ``local_issuer`` for options)."""
+        answer = self._call("POST", "/token", {"sub": subject, "scope": scope, **options})
+        return str(answer["access_token"])
+
+    def rotate(self) -> str:
+        """Sign with a new key from now on; its ``kid``."""
+        return str(self._call("POST", "/rotate", {})["kid"])
+
+    @property
+    def jwks_fetches(self) -> int:
+        """How often a service fetched the JWKS."""
+        return int(self._call("GET", "/stats")["jwks_fetches"])
+
+
 def auth_settings(auth: str) -> dict[str, str]:
     """What a service of the scheme needs to be told: ``remote-user`` trusts this machine."""
     return {"TRUSTED_PROXIES": "127.0.0.1"} if auth == "remote-user" else {}
 
 
-def sign_in(base_url: str, auth: str, *, api_key: str | None = None) -> dict[str, str]:
-    """The headers that make a request come from the smoke user (whose key is ``api_key``)."""
+def sign_in(
+    base_url: str, auth: str, *, api_key: str | None = None, access_token: str | None = None
+) -> dict[str, str]:
+    """The headers that make a request come from the smoke user.
+
+    ``api_key`` is the user's key under ``apikey``; ``access_token`` its token under ``oauth2``.
+    """
     credentials = {"username": USERNAME, "password": PASSWORD}
     if auth == "apikey":
         return {"Authorization": f"Api-Key {api_key}"}
+    if auth == "oauth2":
+        return {"Authorization": f"Bearer {access_token}"}
     if auth == "remote-user":  # as the trusted proxy (this machine) names the user
         return {"X-Remote-User": USERNAME}
     if auth == "basic":
@@ -641,7 +733,9 @@ def sign_in(base_url: str, auth: str, *, api_key: str | None = None) -> dict[str
     return {}
 
 
-def live_check(base_url: str, auth: str, *, api_key: str | None = None) -> None:
+def live_check(
+    base_url: str, auth: str, *, api_key: str | None = None, access_token: str | None = None
+) -> None:
     """The live part of a smoke run: probes, then one item through its whole lifecycle."""
     health = _expect(request(base_url, "GET", "/health"), 200, "GET /health")
     if health.json() != {"status": "ok"}:
@@ -650,7 +744,7 @@ def live_check(base_url: str, auth: str, *, api_key: str | None = None) -> None:
     if ready.get("status") != "ok" or not ready.get("checks"):
         raise StepFailedError(f"GET /ready answered {ready!r}")
     _expect(request(base_url, "GET", "/api/schema/"), 200, "GET /api/schema/")
-    headers = sign_in(base_url, auth, api_key=api_key)
+    headers = sign_in(base_url, auth, api_key=api_key, access_token=access_token)
     item = {"name": "Widget", "price": "9.99"}
     created = _expect(
         request(base_url, "POST", "/api/v1/items/", item, headers), 201, "POST /api/v1/items/"

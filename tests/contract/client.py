@@ -148,6 +148,9 @@ def sign_in(service: Service, username: str = "alice", password: str = PASSWORD)
         assert username in service.api_keys, f"[C63] {username} has no API key"
         # The header the OpenAPI document names (the fuzzer leaves it out on purpose).
         client.headers["X-API-Key"] = service.api_keys[username]
+    elif service.auth == "oauth2":
+        assert service.issuer is not None, "[C65] the service has no local issuer"
+        client.headers["Authorization"] = f"Bearer {service.issuer.token(username)}"
     elif service.auth == "remote-user":
         # As the trusted proxy names the user (the clients connect from 127.0.0.1).
         client.headers[REMOTE_USER_HEADER] = username

@@ -58,6 +58,8 @@ class Service:
     log_path: Path
     # Under auth=apikey: each user's key, made with ``create-api-key`` (shared by instances).
     api_keys: Mapping[str, str] = field(default_factory=dict)
+    # Under auth=oauth2: the local authorization server whose tokens it accepts.
+    issuer: smoke.LocalIssuer | None = None
 
     @property
     def id(self) -> str:
@@ -99,6 +101,7 @@ class _Live:
 
     runner: ContractRunner
     stack: contextlib.ExitStack
+    issuer: smoke.LocalIssuer | None = None
     main: Service | None = None
     variants: dict[str, Service] = field(default_factory=dict)
     recorded: dict[str, Any] = field(default_factory=dict)
@@ -282,6 +285,8 @@ class Pool:
             secret_key = secrets.token_urlsafe(50)
             env: dict[str, str] = {"ENVIRONMENT": "production", "SECRET_KEY": secret_key}
             env |= smoke.auth_settings(str(combination.answers["auth"]))
+            if live.issuer is not None:
+                env |= live.issuer.settings
             wait_for = "health"
             if name == "throttled":
                 rate = f"{THROTTLE_RATE}/minute"
@@ -315,7 +320,7 @@ class Pool:
                     f"{combination.id}: the {name} instance did not start", exc.output
                 ) from None
             live.variants[name] = Service(
-                combination, base_url, secret_key, env, log_path, runner.api_keys
+                combination, base_url, secret_key, env, log_path, runner.api_keys, live.issuer
             )
         return live.variants[name]
 
@@ -405,6 +410,10 @@ class Pool:
             runner.install()
             step = "database"
             stack.enter_context(runner.database())
+            if combination.answers["auth"] == "oauth2":
+                step = "local issuer"
+                live.issuer = stack.enter_context(runner.local_issuer())
+                env |= live.issuer.settings
             step = "migrate"
             runner.migrate(env)
             if combination.answers["auth"] != "none":
@@ -421,7 +430,9 @@ class Pool:
         except Exception as exc:
             stack.close()
             raise ServiceStartError(f"{combination.id}: {step} failed: {exc!r}") from exc
-        live.main = Service(combination, base_url, secret_key, env, log_path, runner.api_keys)
+        live.main = Service(
+            combination, base_url, secret_key, env, log_path, runner.api_keys, live.issuer
+        )
         if self.on_start is not None:
             try:
                 self.recorded[combination.id] = self.on_start(live.main)

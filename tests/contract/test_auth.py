@@ -1,4 +1,4 @@
-"""C33-C41, C63, C64: each auth scheme's whole flow, the owner rule and the challenges."""
+"""C33-C41, C63-C67: each auth scheme's whole flow, the owner rule and the challenges."""
 
 from __future__ import annotations
 
@@ -35,7 +35,10 @@ CHALLENGE = {
     "token": "Token",
     "jwt": "Bearer",
     "apikey": "Api-Key",
+    "oauth2": "Bearer",
 }
+INVALID_TOKEN = 'Bearer error="invalid_token"'
+INSUFFICIENT_SCOPE = 'Bearer error="insufficient_scope", scope="api:write"'
 
 
 def expect_challenge(answer: httpx.Response, auth: str, line: str) -> dict[str, Any]:
@@ -386,6 +389,103 @@ def test_c53_remote_user_only_from_trusted_proxies(service: Service) -> None:
         expect_problem(proxy.post("/api/v1/items/", item), 403, "C64 (anonymous write)")
 
 
+# -- oauth2 -------------------------------------------------------------------------------------
+
+
+def _issuer(service: Service) -> smoke.LocalIssuer:
+    assert service.issuer is not None, "[C65] an oauth2 service has its local issuer"
+    return service.issuer
+
+
+def expect_invalid_token(answer: httpx.Response, line: str) -> None:
+    """A 401 problem with ``WWW-Authenticate: Bearer error="invalid_token"`` (C65)."""
+    expect_problem(answer, 401, line)
+    challenge = answer.headers.get("www-authenticate", "")
+    assert challenge == INVALID_TOKEN, f"[{line}] WWW-Authenticate {challenge!r}: {show(answer)}"
+
+
+def test_c65_oauth2_tokens_of_the_issuer_for_this_audience(service: Service) -> None:
+    needs_scheme(service, "oauth2")
+    issuer = _issuer(service)
+    item = {"name": f"Bearer {token()}", "price": "1.00"}
+    newcomer = f"sub-{token()}"
+    now = int(time.time())
+    with anonymous(service) as client:
+        good = {"Authorization": f"Bearer {issuer.token(newcomer)}"}
+        created = expect(client.post("/api/v1/items/", item, headers=good), 201, "C65")
+        assert created.json()["owner"] == newcomer, f"[C65] the owner is `sub`: {created.json()!r}"
+        anonymous_write = client.post("/api/v1/items/", item)
+        expect_problem(anonymous_write, 401, "C65 (no token)")
+        challenge = anonymous_write.headers.get("www-authenticate")
+        assert challenge == "Bearer", (
+            f"[C65] a plain Bearer challenge without a token: {challenge!r}"
+        )
+        for label, options in (
+            ("another audience", {"claims": {"aud": "another-api"}}),
+            ("another issuer", {"claims": {"iss": "https://elsewhere.example.com"}}),
+            ("expired", {"claims": {"iat": now - 7200, "nbf": now - 7200, "exp": now - 3600}}),
+            ("not yet valid", {"claims": {"nbf": now + 3600}}),
+            ("alg none", {"forge": "none"}),
+            ("HS256 with the public key", {"forge": "hs256"}),
+        ):
+            bad = {"Authorization": f"Bearer {issuer.token('alice', **options)}"}
+            expect_invalid_token(client.post("/api/v1/items/", item, headers=bad), f"C65 ({label})")
+            expect_invalid_token(client.get("/api/v1/items/", headers=bad), f"C65 ({label}, read)")
+        for value in ("Bearer", "Bearer not-a-jwt"):
+            answer = client.get("/api/v1/items/", headers={"Authorization": value})
+            expect_invalid_token(answer, f"C65 ({value!r})")
+
+
+def test_c66_oauth2_keys_rotate(service: Service) -> None:
+    needs_scheme(service, "oauth2")
+    issuer = _issuer(service)
+    item = {"name": f"Rotated {token()}", "price": "1.00"}
+    with anonymous(service) as client:
+        before = {"Authorization": f"Bearer {issuer.token('alice')}"}
+        expect(client.post("/api/v1/items/", item, headers=before), 201, "C66 (before)")
+        fetches = issuer.jwks_fetches
+        issuer.rotate()
+        after = {"Authorization": f"Bearer {issuer.token('alice')}"}
+        # An unknown key is fetched at once, or after a short cooldown if one was just fetched.
+        deadline = time.monotonic() + 15
+        answer = client.post("/api/v1/items/", item, headers=after)
+        while answer.status_code == 401 and time.monotonic() < deadline:
+            time.sleep(1)
+            answer = client.post("/api/v1/items/", item, headers=after)
+        expect(answer, 201, "C66 (a token signed with the new key)")
+        assert issuer.jwks_fetches > fetches, "[C66] the new key was fetched from the JWKS"
+        expect(client.post("/api/v1/items/", item, headers=before), 201, "C66 (the old key)")
+        unknown = {"Authorization": f"Bearer {issuer.token('alice', key='unpublished')}"}
+        expect_invalid_token(client.post("/api/v1/items/", item, headers=unknown), "C66 (unknown)")
+
+
+def test_c67_oauth2_writing_needs_the_scope(service: Service) -> None:
+    needs_scheme(service, "oauth2")
+    issuer = _issuer(service)
+    item = {"name": f"Scoped {token()}", "price": "1.00"}
+    with anonymous(service) as client:
+        owned = client.post(
+            "/api/v1/items/", item, headers={"Authorization": f"Bearer {issuer.token('alice')}"}
+        )
+        path = f"/api/v1/items/{expect(owned, 201, 'C67').json()['id']}/"
+        for scope in ("", "api:read profile"):
+            headers = {"Authorization": f"Bearer {issuer.token('alice', scope)}"}
+            expect(client.get(path, headers=headers), 200, f"C67 (read, scope {scope!r})")
+            for answer in (
+                client.post("/api/v1/items/", item, headers=headers),
+                client.patch(path, {"price": "2.00"}, headers=headers),
+                client.delete(path, headers=headers),
+            ):
+                what = f"C67 ({answer.request.method}, scope {scope!r})"
+                expect_problem(answer, 403, what)
+                challenge = answer.headers.get("www-authenticate", "")
+                assert challenge == INSUFFICIENT_SCOPE, f"[{what}] WWW-Authenticate {challenge!r}"
+        listed = {
+            "Authorization": f"Bearer {issuer.token('alice', '', claims={'scp': ['api:write']})}"
+        }
+        expect(client.patch(path, {"price": "3.00"}, headers=listed), 200, "C67 (scp as a list)")
+
+
 # -- timing -------------------------------------------------------------------------------------
 
 
@@ -407,8 +507,8 @@ def _wrong_login(service: Service, client: Client, username: str) -> float:
 
 def test_c41_wrong_credentials_take_as_long_for_unknown_users(service: Service) -> None:
     needs_auth(service)
-    if service.auth == "remote-user":
-        pytest.skip("auth=remote-user: the proxy signs users in, there are no credentials")
+    if service.auth in {"remote-user", "oauth2"}:
+        pytest.skip(f"auth={service.auth}: users sign in elsewhere, there are no credentials")
     with anonymous(service) as client:
         known, unknown = [], []
         for _ in range(5):
@@ -422,7 +522,7 @@ def test_c41_wrong_credentials_take_as_long_for_unknown_users(service: Service) 
 
 
 def test_c36_every_401_is_problem_json_with_a_challenge(service: Service) -> None:
-    needs_scheme(service, "basic", "token", "jwt", "apikey")
+    needs_scheme(service, "basic", "token", "jwt", "apikey", "oauth2")
     prefix = CHALLENGE[service.auth].split(" ")[0]
     with anonymous(service) as client:
         for method in ("POST", "PUT", "PATCH", "DELETE"):

@@ -157,7 +157,7 @@ def conversation(service: Service) -> list[dict[str, Any]]:
             "POST anonymous",
             anon.post("/api/v1/items/", {"name": f"anon {word}", "price": "1.00"}),
         )
-        if service.auth in {"basic", "token", "jwt", "apikey"}:
+        if service.auth in {"basic", "token", "jwt", "apikey", "oauth2"}:
             note(
                 "GET with a wrong credential",
                 anon.get("/api/v1/items/", headers={"Authorization": _wrong(service.auth)}),
@@ -274,7 +274,7 @@ def conversation(service: Service) -> list[dict[str, Any]]:
 def _wrong(auth: str) -> str:
     if auth == "basic":
         return basic_header("alice", "wrong-password")
-    keyword = {"token": "Token", "jwt": "Bearer", "apikey": "Api-Key"}[auth]
+    keyword = {"token": "Token", "jwt": "Bearer", "apikey": "Api-Key", "oauth2": "Bearer"}[auth]
     return f"{keyword} not-a-valid-token"
 
 
