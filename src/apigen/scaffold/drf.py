@@ -44,7 +44,13 @@ TAKEN_LABELS = frozenset(
     }
 )
 # The challenge of a 401, per auth scheme; the others answer 403 (no challenge to send).
-AUTH_SCHEMES = {"basic": "Basic", "token": "Token", "jwt": "Bearer", "apikey": "Api-Key"}
+AUTH_SCHEMES = {
+    "basic": "Basic",
+    "token": "Token",
+    "jwt": "Bearer",
+    "apikey": "Api-Key",
+    "oauth2": "Bearer",
+}
 # What a serializer has as attributes (DRF's fields and serializers): not declared as fields.
 SERIALIZER_ATTRIBUTES = frozenset(
     {
@@ -489,6 +495,8 @@ class DrfScaffold:
                 "r": resource,
                 "f": fields,
                 "auth": auth,
+                # Under oauth2 writing also needs the token's write scope (api/permissions.py).
+                "write_scope": project.answer("auth") == "oauth2",
                 "helpers": _helpers(resource, self._chain(resource, every), every),
                 "auth_scheme": AUTH_SCHEMES.get(project.answer("auth")),
                 "one": f"the_{resource.singular}"
