@@ -14,6 +14,7 @@ from every resource added so far.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -454,6 +455,7 @@ class Member:
             path = f"/api/v1/{self.target.path}/"
             cases.append((f"https://localhost{path}2147483647/", "Object does not exist."))
             cases.append(("https://localhost/api/v1/nowhere/1/", "No URL match."))
+            cases.append(("https://localhost/health/", "No URL match."))
             cases.append((12, "Expected URL string, received int."))
         if not f.optional and self.type != "boolean" and self.default is None:
             cases.append((None, "This field may not be null."))
@@ -578,7 +580,8 @@ class View:
         if not names:
             return "Sort with ``ordering`` (by id otherwise)."
         joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        return f"Filter with {joined}, sort with ``ordering`` (by id otherwise)."
+        text = f"Filter with {joined}, sort with ``ordering`` (by id otherwise)."
+        return textwrap.fill(text, width=92, subsequent_indent=" " * 8)
 
     @property
     def indexed(self) -> list[str]:
