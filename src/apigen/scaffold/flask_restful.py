@@ -31,6 +31,14 @@ __all__ = ["FlaskRestfulScaffold"]
 
 TEMPLATES = Path(__file__).parent / "templates" / "flask_restful"
 TEXT_TYPES = ("string", "text", "email", "url")
+PEEWEE_FIELDS = {
+    "text": "TextField",
+    "integer": "IntegerField",
+    "boolean": "BooleanField",
+    "date": "DateField",
+    "datetime": "DateTimeField",
+    "uuid": "UUIDField",
+}
 # The largest value an INTEGER column holds on every database.
 INT_MAX = 2_147_483_647
 
@@ -128,22 +136,15 @@ class Member:
     @property
     def peewee_field(self) -> str:
         f = self.field
-        kind, options = {
-            "string": ("CharField", [f"max_length={f.max_length}"]),
-            "email": ("CharField", [f"max_length={f.max_length}"]),
-            "url": ("CharField", [f"max_length={f.max_length}"]),
-            "text": ("TextField", []),
-            "choice": ("CharField", [f"max_length={max(len(c) for c in f.choices)}"]),
-            "integer": ("IntegerField", []),
-            "decimal": (
-                "DecimalField",
-                [f"max_digits={f.digits}", f"decimal_places={f.places}", "auto_round=False"],
-            ),
-            "boolean": ("BooleanField", []),
-            "date": ("DateField", []),
-            "datetime": ("DateTimeField", []),
-            "uuid": ("UUIDField", []),
-        }[self.type]
+        if self.type in ("string", "email", "url"):
+            kind, options = "CharField", [f"max_length={f.max_length}"]
+        elif self.type == "choice":
+            kind, options = "CharField", [f"max_length={max(len(c) for c in f.choices)}"]
+        elif self.type == "decimal":
+            kind = "DecimalField"
+            options = [f"max_digits={f.digits}", f"decimal_places={f.places}"]
+        else:
+            kind, options = PEEWEE_FIELDS[self.type], []
         if self.nullable:
             options.append("null=True")
         if f.unique:
