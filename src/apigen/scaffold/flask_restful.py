@@ -161,10 +161,6 @@ class Member:
         return [f.target for f in self.resource.references].count(self.field.target) > 1
 
     @property
-    def on_delete(self) -> str:
-        return "CASCADE" if self.field.cascade else "RESTRICT"
-
-    @property
     def listed(self) -> bool:
         """Whether the listing orders or filters by it (an index with the id serves it)."""
         return self.field.orderable or self.field.filterable
@@ -183,7 +179,7 @@ class Member:
         if self.text_like:
             required = ", required=True" if (f.min_length or 0) > 0 else ""
             if (f.min_length or 0) > 1:
-                return f"values.text(min_length={f.min_length}, max_length={f.max_length})"
+                return f"values.bounded_text(min_length={f.min_length}, max_length={f.max_length})"
             if self.type in ("email", "url"):
                 return f"values.{self.type}(max_length={f.max_length}{required})"
             return f"parsers.text(max_length={f.max_length}{required})"
@@ -536,7 +532,8 @@ class View:
 
     @property
     def orderable(self) -> list[Member]:
-        return [m for m in self.members if m.field.orderable]
+        """The members ``?ordering=`` takes: not those that may be null, which no cursor holds."""
+        return [m for m in self.members if m.field.orderable and not m.nullable]
 
     @property
     def orderings(self) -> list[str]:
