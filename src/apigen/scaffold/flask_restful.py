@@ -156,6 +156,13 @@ class Member:
         return f"{kind}({', '.join(options)})"
 
     @property
+    def referred(self) -> Resource:
+        """The resource a reference names (the core has checked that it exists)."""
+        if self.target is None:
+            raise ValueError(f"field '{self.name}' refers to no known resource")
+        return self.target
+
+    @property
     def shared_target(self) -> bool:
         """Whether another reference of its resource names the same target."""
         return [f.target for f in self.resource.references].count(self.field.target) > 1
@@ -192,20 +199,17 @@ class Member:
         if self.type == "choice":
             return f"values.choice({tuple_expr(f.choices)})"
         if self.type == "ref":
-            assert self.target is not None
-            return f'values.hyperlink("api.{self.target.singular}", get_{self.target.singular})'
-        return {"date": "values.iso_date", "datetime": "values.iso_datetime", "uuid": "values.uuid"}[
-            self.type
-        ]
+            return f'values.hyperlink("api.{self.referred.singular}", get_{self.referred.singular})'
+        return (
+            f"values.{ {'date': 'iso_date', 'datetime': 'iso_datetime'}.get(self.type, self.type) }"
+        )
 
     @property
     def bounds(self) -> str:
-        low = self.field.min
-        high = self.field.max
         if self.type == "integer":
-            low = -INT_MAX - 1 if low is None else low
-            high = INT_MAX if high is None else high
-            return f"minimum={int(low)}, maximum={int(high)}"
+            low = -INT_MAX - 1 if self.field.min is None else int(self.field.min)
+            high = INT_MAX if self.field.max is None else int(self.field.max)
+            return f"minimum={low}, maximum={high}"
         return self.bounds_after.removeprefix(", ")
 
     @property
@@ -266,8 +270,7 @@ class Member:
         singular = self.resource.singular
         value = f"{singular}.{self.name}"
         if self.type == "ref":
-            assert self.target is not None
-            url = f'f"{{prefixes.{self.target.name}}}{{{singular}.{self.name}_id}}/"'
+            url = f'f"{{prefixes.{self.referred.name}}}{{{singular}.{self.name}_id}}/"'
             if self.field.optional:
                 return f"{url} if {singular}.{self.name}_id is not None else None"
             return url
@@ -299,8 +302,7 @@ class Member:
             return "parsers.lenient(parsers.boolean)"
         if self.type == "choice":
             return f"parsers.lenient(values.choice({tuple_expr(self.field.choices)}))"
-        assert self.target is not None
-        return f'parsers.lenient(values.hyperlink_key("api.{self.target.singular}"))'
+        return f'parsers.lenient(values.hyperlink_key("api.{self.referred.singular}"))'
 
     @property
     def filter_help(self) -> str:
@@ -316,37 +318,6 @@ class Member:
         return {"boolean": "bool", "choice": "str"}.get(self.type, "int")
 
     # --- tests --------------------------------------------------------------------------
-
-    def sample(self, number: int = 0) -> Any:
-        """A valid JSON value (a Python literal), distinct for each ``number``."""
-        f = self.field
-        if self.type == "choice":
-            return f.choices[number % len(f.choices)]
-        if self.type == "boolean":
-            return number % 2 == 0
-        if self.type == "integer":
-            low = int(f.min) if f.min is not None else 0
-            high = int(f.max) if f.max is not None else INT_MAX
-            return min(low + number, high)
-        if self.type == "decimal":
-            low = f.min if f.min is not None else Decimal(0)
-            high = f.max if f.max is not None else Decimal(10) ** (f.digits - f.places) - 1
-            value = min(low + number, high)
-            return f"{value:.{f.places}f}"
-        if self.type == "date":
-            return f"2024-01-{number % 28 + 1:02}"
-        if self.type == "datetime":
-            return f"2024-01-{number % 28 + 1:02}T10:20:30Z"
-        if self.type == "uuid":
-            return f"12345678-1234-5678-1234-{number:012}"
-        if self.type == "email":
-            return f"person{number}@example.com"[-(f.max_length or 254) :]
-        if self.type == "url":
-            return f"https://example.com/{number}"
-        length = max(f.min_length or 1, 1)
-        word = f"{self.name} {number:03}"
-        value = word + "x" * max(0, length - len(word))
-        return value[: f.max_length]
 
     @property
     def sample_expr(self) -> str:
@@ -381,8 +352,9 @@ class Member:
             length = len(word) + 4
         else:
             value, length = 'f"{number % 1000:03}"', 3
-        if (f.min_length or 0) > length:
-            value += f' + "x" * {f.min_length - length}'
+        least = f.min_length or 0
+        if least > length:
+            value += f' + "x" * {least - length}'
         return value
 
     @property
@@ -448,8 +420,7 @@ class Member:
         elif self.type == "choice":
             cases.append(("unknown", '"unknown" is not a valid choice.'))
         elif self.type == "ref":
-            assert self.target is not None
-            path = f"/api/v1/{self.target.path}/"
+            path = f"/api/v1/{self.referred.path}/"
             cases.append((f"https://localhost{path}2147483647/", "Object does not exist."))
             cases.append(("https://localhost/api/v1/nowhere/1/", "No URL match."))
             cases.append(("https://localhost/health/", "No URL match."))
@@ -623,10 +594,6 @@ class View:
         return "decimal" in self.types
 
     @property
-    def self_referring(self) -> bool:
-        return any(m.target is not None and m.target.name == self.name for m in self.references)
-
-    @property
     def closure(self) -> list[View]:
         """The resources a test must create first (referenced, transitively), then itself."""
         order: list[View] = []
@@ -641,14 +608,6 @@ class View:
 
         visit(self.resource)
         return order
-
-    def payload(self, number: int = 0) -> dict[str, str]:
-        """A valid body for a test: its required members (references left to the caller)."""
-        return {
-            m.name: literal(m.sample(number))
-            for m in self.members
-            if m.field.required and m.type != "ref"
-        }
 
     @property
     def required_refs(self) -> list[Member]:
