@@ -558,6 +558,11 @@ class View:
         return [m.column_name for m in self.orderable + self.filters] + ["created_at"]
 
     @property
+    def long_texts(self) -> list[str]:
+        """Text members longer than MySQL indexes whole (255 characters of utf8mb4)."""
+        return [m.name for m in self.members if (m.field.max_length or 0) > 255]
+
+    @property
     def indexed_fields(self) -> list[str]:
         """The same, by field name (Peewee's)."""
         return [m.name for m in self.orderable + self.filters] + ["created_at"]
