@@ -65,6 +65,7 @@ CASES = [
     for orm, auth, database in (
         ("sqlalchemy", "token", "sqlite"),
         ("peewee", "basic", "postgresql"),
+        ("sqlalchemy", "session", "postgresql"),
     )
 ]
 
