@@ -239,5 +239,105 @@ def smoke(
     sys.exit(0 if all(r.ok for r in results) else 1)
 
 
+@main.group()
+def add() -> None:
+    """Add resources to the generated project: model, migration, API, OpenAPI and tests.
+
+    Run inside the project (or give --project); its git tree must be clean. Nothing is
+    committed: review the change, run the project's checks, then commit it.
+    """
+
+
+_project_option = click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(),
+    help="The project's directory (default: .).",
+)
+_dry_run_option = click.option(
+    "--dry-run", is_flag=True, help="List the files that would be written; write nothing."
+)
+
+
+@add.command("resource", no_args_is_help=True)
+@click.argument("name")
+@click.argument("fields", nargs=-1, required=True, metavar="FIELD...")
+@click.option("--singular", default=None, help="The singular of NAME, if not NAME minus its 's'.")
+@_project_option
+@_dry_run_option
+def add_resource(
+    name: str, fields: tuple[str, ...], singular: str | None, project_dir: Path, dry_run: bool
+) -> None:
+    """Add the resource NAME (plural, e.g. books) with its FIELDs, each name:type[:...].
+
+    \b
+    Types: string text integer decimal boolean date datetime email url uuid
+           choice:a/b/c  ref:<resources>
+    Modifiers: optional unique index cascade default=V min=N max=N digits=N places=N
+
+    \b
+    Examples:
+      apigen add resource authors name:string
+      apigen add resource books title:string price:decimal:min=0 author:ref:authors
+      apigen add resource tags label:string:unique:max=30 --singular tag
+    """  # noqa: D301 - \b is Click's "do not rewrap" mark
+    from apigen.add import add as run_add  # noqa: PLC0415
+    from apigen.resources import parse_resource  # noqa: PLC0415
+
+    try:
+        resource = parse_resource(name, fields, singular)
+        plan = run_add(project_dir, [resource], dry_run=dry_run)
+    except ApigenError as exc:
+        _report(exc)
+    _report_plan(plan, dry_run)
+
+
+@add.command("resources", no_args_is_help=True)
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@_project_option
+@_dry_run_option
+def add_resources(file: Path, project_dir: Path, dry_run: bool) -> None:
+    """Add every resource FILE (YAML) describes, with their references to each other.
+
+    \b
+    authors:
+      name: string:max=200
+    books:
+      title: string
+      author: ref:authors
+    """  # noqa: D301 - \b is Click's "do not rewrap" mark
+    from apigen.add import add_file  # noqa: PLC0415
+
+    try:
+        plan = add_file(project_dir, file, dry_run=dry_run)
+    except ApigenError as exc:
+        _report(exc)
+    _report_plan(plan, dry_run)
+
+
+def _report_plan(plan: Any, dry_run: bool) -> None:
+    from apigen.add import changed_files  # noqa: PLC0415
+
+    names = ", ".join(r.name for r in plan.resources)
+    if dry_run:
+        click.echo(f"would add {names}:")
+        for name in sorted(plan.changes.created):
+            click.echo(f"  A {name}")
+        for name in sorted(plan.changes.edited):
+            click.echo(f"  M {name}")
+        for command in plan.commands:
+            click.echo(f"  then run: {' '.join(command)}")
+        return
+    click.echo(f"added {names}:")
+    for line in changed_files(plan.project):
+        click.echo(f"  {line}")
+    click.echo(f"Ran: {'; '.join(' '.join(command) for command in plan.commands)}")
+    click.echo(
+        "Review with `git status` and `git diff`, run the project's checks "
+        "(uv run ruff check . && uv run mypy . && uv run pytest), then commit."
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

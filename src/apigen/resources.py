@@ -41,6 +41,7 @@ __all__ = [
     "Field",
     "InvalidResourceError",
     "Resource",
+    "field_spec",
     "load_file",
     "parse_field",
     "parse_resource",
@@ -102,6 +103,8 @@ RESERVED_RESOURCES = frozenset(
     }
 )
 DEFAULT_LENGTH = {"string": 100, "text": 10000, "email": 254, "url": 2000}
+MAX_INDEXED_LENGTH = 255  # MySQL indexes at most 3072 bytes: 768 characters of utf8mb4
+MAX_STRING_LENGTH = 4000  # longer is text (MySQL's rows hold 65535 bytes in all)
 _NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 _CHOICE_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 MAX_NAME_LENGTH = 40
@@ -151,9 +154,27 @@ class Field:
         return self.type in ("string", "text", "email")
 
     @property
+    def nullable(self) -> bool:
+        """Whether it may hold no value (null): an optional field that is not text or choice.
+
+        Optional text-like and choice fields hold ``""`` instead.
+        """
+        return self.optional and self.type not in (*DEFAULT_LENGTH, "choice")
+
+    @property
+    def indexable(self) -> bool:
+        """Whether every database can index it (MySQL: at most 768 characters, say 255)."""
+        return self.type != "text" and (self.max_length or 0) <= MAX_INDEXED_LENGTH
+
+    @property
     def orderable(self) -> bool:
-        """Whether ``?ordering=`` may sort by it."""
-        return self.type not in ("text", "boolean", "uuid", "ref")
+        """Whether ``?ordering=`` may sort by it, through an index of its own.
+
+        Not text, booleans, UUIDs, URLs or references; not a field that may be null (a null
+        has no place in a page's cursor); not a string too long to index.
+        """
+        kinds = ("text", "boolean", "uuid", "url", "ref")
+        return self.type not in kinds and not self.nullable and self.indexable
 
     @property
     def filterable(self) -> bool:
@@ -313,6 +334,20 @@ def _modifiers_for(kind: str) -> str:
 
 
 def _check_field(spec: str, f: Field) -> None:
+    if f.unique and f.type in ("boolean", "choice", "ref"):
+        raise InvalidResourceError(f"field '{spec}': a {f.type} cannot be unique")
+    if (f.unique or f.indexed) and not f.indexable:
+        what = "unique" if f.unique else "indexed"
+        if f.type == "text":
+            raise InvalidResourceError(f"field '{spec}': a text cannot be {what}: use string")
+        raise InvalidResourceError(
+            f"field '{spec}': a {f.type} longer than {MAX_INDEXED_LENGTH} characters cannot be "
+            f"{what} on every database: give it max={MAX_INDEXED_LENGTH} or less"
+        )
+    if f.type == "string" and f.max_length is not None and f.max_length > MAX_STRING_LENGTH:
+        raise InvalidResourceError(
+            f"field '{spec}': a string holds at most {MAX_STRING_LENGTH} characters: use text"
+        )
     if f.min is not None and f.max is not None and f.min > f.max:
         raise InvalidResourceError(f"field '{spec}': min={f.min} is above max={f.max}")
     if f.type in DEFAULT_LENGTH and f.min is not None and (f.min < 0 or f.min != int(f.min)):
@@ -350,6 +385,26 @@ def _check_default(spec: str, f: Field) -> None:
         number = Decimal(value)
         if (f.min is not None and number < f.min) or (f.max is not None and number > f.max):
             raise InvalidResourceError(f"field '{spec}': default {value} is outside its bounds")
+
+
+def field_spec(f: Field) -> str:
+    """The notation of a field without its name (``ref:authors:optional``): parses back to it."""
+    parts = [f.type]
+    if f.type == "choice":
+        parts.append("/".join(f.choices))
+    elif f.type == "ref":
+        parts.append(str(f.target))
+    flags = (("optional", f.optional), ("unique", f.unique), ("index", f.indexed))
+    parts += [name for name, on in (*flags, ("cascade", f.cascade)) if on]
+    if f.default is not None:
+        parts.append(f"default={f.default}")
+    parts += [
+        f"{key}={value}" for key, value in (("min", f.min), ("max", f.max)) if value is not None
+    ]
+    if f.type == "decimal":
+        parts += [f"digits={f.digits}"] if f.digits != Field.digits else []
+        parts += [f"places={f.places}"] if f.places != Field.places else []
+    return ":".join(parts)
 
 
 def parse_resource(name: str, specs: Iterable[str], singular: str | None = None) -> Resource:
@@ -435,6 +490,13 @@ def resolve(new: Sequence[Resource], existing: Iterable[str]) -> list[Resource]:
                 raise InvalidResourceError(
                     f"resource '{resource.name}': field '{ref.name}' refers to '{ref.target}', "
                     f"which does not exist (known: {', '.join(sorted(known)) or 'none'})"
+                )
+    for resource in new:
+        for ref in resource.references:
+            if ref.target == resource.name and not ref.optional:
+                raise InvalidResourceError(
+                    f"resource '{resource.name}': field '{ref.name}' refers to its own resource, "
+                    "so it must be optional (the first one has nothing to refer to)"
                 )
     # Referenced resources first, so that each migration finds its targets.
     ordered: list[Resource] = []

@@ -168,12 +168,17 @@ def test_c54_problems_stay_json_for_json_clients(anon: Client) -> None:
 
 
 @pytest.mark.parametrize("kind", list(HOSTILE))
+HANG_BOUND = 10  # seconds
+
+
 def test_c55_hostile_xml_is_refused_at_once(alice: Client, kind: str) -> None:
     started = time.monotonic()
     answer = alice.post("/api/v1/items/", content=HOSTILE[kind], headers={**XML_BODY, **AS_XML})
     elapsed = time.monotonic() - started
     xml_problem(answer, 400, f"C55 ({kind})")
-    assert elapsed < 1, f"[C55] {kind} took {elapsed:.2f} s"
+    # A bound on hanging, not a speed measurement: a parser that expands these entities runs
+    # for minutes and gigabytes; refusing one costs a request (with basic auth, a password hash).
+    assert elapsed < HANG_BOUND, f"[C55] {kind} took {elapsed:.2f} s"
     assert b"root:" not in answer.content, f"[C55] {kind} read a file: {show(answer)}"
 
 

@@ -44,6 +44,11 @@ def test_wheel_carries_the_templates_and_generates(tmp_path: Path) -> None:
         assert answers["framework"] == framework
         assert (project / "README.md").is_file()
         assert (project / "pyproject.toml").is_file()
+    # The resource templates are in the wheel too (a dry run renders every one of them).
+    output = run(
+        apigen, "add", "resource", "authors", "name:string", "--dry-run", cwd=work / "svc-drf"
+    )
+    assert "A resources/authors/models.py" in output
     # The installed package is the wheel, not this checkout.
     where = run(venv / "bin" / "python", "-c", "import apigen; print(apigen.__file__)", cwd=work)
     assert str(REPO) not in where

@@ -31,8 +31,8 @@ class ItemFilterBackend(filters.DjangoFilterBackend):
         return result
 
 
-class ItemSearchFilter(SearchFilter):
-    """`?search=`: every word in the name or the description.
+class TextSearchFilter(SearchFilter):
+    """`?search=`: every word, each in one of the view's `search_fields`.
 
     No stored text holds a NUL character (writes refuse it), so a term with one matches
     nothing, as on the other framework; DRF's own filter would answer 400.

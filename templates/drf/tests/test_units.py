@@ -5,6 +5,7 @@ from typing import Any
 
 import orjson
 import pytest
+from django.db.models import Model, ProtectedError
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
@@ -57,6 +58,16 @@ class TestExceptionHandler:
     )
     def test_structured_details_become_one_message(self, detail: Any, message: str) -> None:
         assert problem_of(exceptions.APIException(detail))["detail"] == message
+
+    def test_a_delete_refused_for_references_is_a_conflict(self) -> None:
+        referring: set[Model] = {Item(pk=1, name="Widget"), Item(pk=2, name="Gadget")}
+
+        problem = problem_of(ProtectedError("Referenced.", referring))
+
+        assert problem["status"] == 409
+        assert problem["detail"] == (
+            "Other objects refer to it (items): delete or change them first."
+        )
 
     def test_other_exceptions_are_left_to_django(self) -> None:
         assert handled(RuntimeError("boom")) is None

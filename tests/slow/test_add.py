@@ -1,0 +1,113 @@
+"""``apigen add resource`` in real projects: the issue's commands, every field type, its checks.
+
+Each case renders a project, installs it, adds resources exactly as a user would (the
+project's own ``makemigrations`` and Ruff run), commits after each add, then runs the
+project's lint, format check, type check and test suite (with its coverage threshold) on
+the real database. Another framework joins by adding its combinations to ``CASES``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from apigen import smoke
+from apigen.add import add, add_file
+from apigen.resources import parse_resource
+from tests.conftest import commit_all, git
+from tests.slow.conftest import require_servers
+
+pytestmark = pytest.mark.slow
+
+
+def _case(framework: str, orm: str, auth: str, database: str) -> smoke.Combination:
+    filters = {
+        "framework": (framework,),
+        "orm": (orm,),
+        "auth": (auth,),
+        "database": (database,),
+        "redis": ("false",),
+    }
+    (combination,) = smoke.select(filters)
+    return combination
+
+
+# One per framework and ORM at least, with auth (the owner rule) and with a real server.
+CASES = [
+    _case("drf", "django", "token", "sqlite"),
+    _case("drf", "django", "none", "postgresql"),
+]
+
+EVERY_TYPE = """\
+publishers:
+  name: string:unique:max=80
+  country: string:optional
+specimens:
+  label: string:unique:min=3:max=40
+  notes: text:optional
+  pages: integer:min=1:max=5000
+  weight: decimal:min=0:digits=8:places=3
+  active: boolean:default=true
+  found_on: date:optional
+  seen_at: datetime
+  contact: email:optional
+  homepage: url:optional
+  code: uuid:unique
+  status: choice:draft/in-review/published:default=draft
+  rating: integer:optional:index
+  author: ref:authors
+  publisher: ref:publishers:optional:cascade
+  item: ref:items:optional
+  parent: ref:specimens:optional
+"""
+
+
+@pytest.mark.parametrize("combination", CASES, ids=[c.id for c in CASES])
+def test_added_resources_pass_the_project_s_own_checks(
+    combination: smoke.Combination, environments: smoke.Environments, workdir: Path
+) -> None:
+    require_servers(combination)
+    runner = smoke.Runner(combination, workdir, environments)
+    project = runner.project
+    try:
+        runner.render()
+        runner.install()
+        if git(project, "status", "--porcelain"):  # uv.lock, from a first install
+            commit_all(project, "uv.lock")
+        with runner.database():
+            assert runner.venv is not None
+
+            def run(command: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+                env = {**os.environ, **runner.env, "UV_PROJECT_ENVIRONMENT": str(runner.venv)}
+                env.pop("VIRTUAL_ENV", None)
+                return subprocess.run(
+                    list(command), cwd=cwd, env=env, capture_output=True, text=True, check=False
+                )
+
+            add(project, [parse_resource("authors", ["name:string"])], run=run)
+            commit_all(project, "authors")
+            books = parse_resource(
+                "books",
+                [
+                    "title:string",
+                    "price:decimal",
+                    "published:date",
+                    "in_print:boolean",
+                    "author:ref:authors",
+                ],
+            )
+            add(project, [books], run=run)
+            commit_all(project, "books")
+            domain = workdir / "every-type.yaml"
+            domain.write_text(EVERY_TYPE, encoding="utf-8")
+            add_file(project, domain, run=run)
+            assert "migrations/0001_initial.py" in git(project, "status", "-uall", "--short")
+            commit_all(project, "every type")
+            runner.lint()
+            runner.test()
+    except smoke.StepFailedError as exc:
+        pytest.fail(f"{exc}\n{exc.output[-6000:]}")
