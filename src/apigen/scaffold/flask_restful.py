@@ -24,12 +24,14 @@ from typing import Any
 
 import jinja2
 
-from apigen.resources import Field, Resource, resolve
+from apigen.resources import Field, Resource, parse_field, resolve
 from apigen.scaffold import Changes, Project
 
 __all__ = ["FlaskRestfulScaffold"]
 
 TEMPLATES = Path(__file__).parent / "templates" / "flask_restful"
+# The template's own example, which added resources may refer to (its required members).
+ITEMS = Resource("items", "item", (parse_field("name:string"), parse_field("price:decimal")))
 TEXT_TYPES = ("string", "text", "email", "url")
 PEEWEE_FIELDS = {
     "text": "TextField",
@@ -66,8 +68,8 @@ class Member:
 
     @property
     def nullable(self) -> bool:
-        """Whether null is stored and accepted (an optional member that is not text)."""
-        return self.field.optional and not self.text_like and self.field.default is None
+        """Whether null is stored and accepted (optional, and neither text nor a choice)."""
+        return self.field.nullable
 
     # --- values -------------------------------------------------------------------------
 
@@ -85,7 +87,7 @@ class Member:
             return repr(f.default)
         if self.type == "boolean":
             return "False"
-        if f.optional and self.text_like:
+        if f.optional and (self.text_like or self.type == "choice"):
             return '""'
         return None
 
@@ -197,7 +199,8 @@ class Member:
         if self.type == "boolean":
             return "parsers.boolean"
         if self.type == "choice":
-            return f"values.choice({tuple_expr(f.choices)})"
+            blank = ", required=False" if f.optional else ""
+            return f"values.choice({tuple_expr(f.choices)}{blank})"
         if self.type == "ref":
             return f'values.hyperlink("api.{self.referred.singular}", get_{self.referred.singular})'
         return (
@@ -503,8 +506,7 @@ class View:
 
     @property
     def orderable(self) -> list[Member]:
-        """The members ``?ordering=`` takes: not those that may be null, which no cursor holds."""
-        return [m for m in self.members if m.field.orderable and not m.nullable]
+        return [m for m in self.members if m.field.orderable]
 
     @property
     def orderings(self) -> list[str]:
@@ -532,6 +534,22 @@ class View:
         return list(seen.values())
 
     @property
+    def target_models(self) -> list[tuple[str, str]]:
+        """Where the store module imports each target's model from."""
+        return [("..models" if r is ITEMS else f".{r.name}", r.class_name) for r in self.targets]
+
+    @property
+    def target_finders(self) -> list[tuple[str, str]]:
+        """Where the API module imports each target's ``get_<singular>`` from."""
+        return [
+            (
+                "...store.items" if r is ITEMS else f"...store.resources.{r.name}",
+                f"get_{r.singular}",
+            )
+            for r in self.targets
+        ]
+
+    @property
     def prefixes(self) -> list[Resource]:
         """The collections whose URLs its representation writes: itself, then its targets."""
         return [self.resource, *self.targets]
@@ -556,11 +574,6 @@ class View:
     def indexed(self) -> list[str]:
         """The columns of the listing's indexes, each followed by the id."""
         return [m.column_name for m in self.orderable + self.filters] + ["created_at"]
-
-    @property
-    def long_texts(self) -> list[str]:
-        """Text members longer than MySQL indexes whole (255 characters of utf8mb4)."""
-        return [m.name for m in self.members if (m.field.max_length or 0) > 255]
 
     @property
     def indexed_fields(self) -> list[str]:
@@ -649,8 +662,9 @@ class FlaskRestfulScaffold:
             "database": project.answer("database"),
         }
         changes = Changes()
-        everything = resolve(list(known.values()), ())
-        views = [View(resource, known, project) for resource in everything]
+        known = {ITEMS.name: ITEMS, **known, **{resource.name: resource for resource in new}}
+        added = [resource for name, resource in known.items() if name != ITEMS.name]
+        views = [View(resource, known, project) for resource in resolve(added, [ITEMS.name])]
         for resource in new:
             view = View(resource, known, project)
             for template, path in (
