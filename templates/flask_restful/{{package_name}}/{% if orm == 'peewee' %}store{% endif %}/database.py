@@ -177,9 +177,10 @@ def upgrade_command() -> None:
 def migrate_command(message: str) -> None:
     """Write a migration for what changed in the models since the last one."""
     from .models import MODELS  # here: the models import this module
+    from .resources import ADDED_MODELS
 
     name = re.sub(r"\W+", "_", message.lower()).strip("_") or "auto"
-    written = router().create(name, auto=list(MODELS))
+    written = router().create(name, auto=[*MODELS, *ADDED_MODELS])
     click.echo(f"Wrote {written}.py." if written else "No changes found.")
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import flask_migrate
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
 
@@ -41,6 +42,13 @@ class Base(DeclarativeBase):
     """Declarative base of every model."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@event.listens_for(Engine, "connect")
+def enforce_foreign_keys(connection: Any, record: Any) -> None:
+    """Make SQLite check foreign keys, as the other databases do (it does not by default)."""
+    if isinstance(connection, sqlite3.Connection):
+        connection.execute("PRAGMA foreign_keys = ON")
 
 
 # Objects stay readable after commit: the API marshals what it just saved.

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from .database import db
 from .models import Item
@@ -122,7 +123,12 @@ def update_item(item: Item, changes: Mapping[str, Any]) -> Item:
     return item
 
 
-def delete_item(item: Item) -> None:
-    """Delete the item."""
+def delete_item(item: Item) -> bool:
+    """Delete the item; False, deleting nothing, while other objects refer to it."""
     db.session.delete(item)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
