@@ -67,11 +67,26 @@ Runner = Callable[[Sequence[str], Path], "subprocess.CompletedProcess[str]"]
 
 
 def _run(command: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    # The project's tools run in the project's environment, not in the one apigen runs in.
-    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    # The project's tools run in the project's environment, not in the one apigen runs in;
+    # before its first run has made `.env`, with the development values of `.env.example`.
+    env = {**_example_settings(cwd), **os.environ}
+    env.pop("VIRTUAL_ENV", None)
     return subprocess.run(
         list(command), cwd=cwd, capture_output=True, text=True, check=False, env=env
     )
+
+
+def _example_settings(project: Path) -> dict[str, str]:
+    """``.env.example``'s settings when the project has no ``.env`` yet (else none)."""
+    example = project / ".env.example"
+    if (project / ".env").exists() or not example.is_file():
+        return {}
+    pairs = (
+        line.partition("=")
+        for line in example.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    )
+    return {key.strip(): value.strip() for key, sep, value in pairs if sep}
 
 
 def read_record(project: Path) -> dict[str, Resource]:
