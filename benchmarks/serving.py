@@ -194,6 +194,7 @@ class Server:
     sign_in: Callable[[str, str], dict[str, str]] | None = None
     process: subprocess.Popen[bytes] | None = None
     base_url: str = ""
+    _workers: list[int] = field(default_factory=list)
 
     def start(self, port: int) -> None:
         self.base_url = f"http://127.0.0.1:{port}"
@@ -247,13 +248,16 @@ class Server:
         return self.process.pid
 
     def workers(self) -> list[int]:
-        """The master's live children."""
+        """The master's live children (looked up again only when one of them has gone)."""
+        if self._workers and all(Path(f"/proc/{pid}").exists() for pid in self._workers):
+            return self._workers
         children = []
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 with contextlib.suppress(OSError, IndexError):
                     if _stat(int(entry.name))[1] == str(self.pid):
                         children.append(int(entry.name))
+        self._workers = children
         return children
 
     def cpu_seconds(self) -> float:
