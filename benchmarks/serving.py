@@ -824,15 +824,15 @@ def report(
     print(f"\nMemory: RSS per worker after the load, goal <= {MEMORY_GOAL}x the baseline's:")
     memory = []
     for server in servers:
-        baseline = MEMORY_BASELINE.get(server.family)
-        if baseline is None or baseline not in results.rss_mb:
+        reference = MEMORY_BASELINE.get(server.family)
+        if reference is None or reference not in results.rss_mb:
             print(f"  {server.name:<36} {results.rss_mb[server.name]:6.1f} MB")
             continue
-        ratio = results.rss_mb[server.name] / results.rss_mb[baseline]
+        ratio = results.rss_mb[server.name] / results.rss_mb[reference]
         met = ratio <= MEMORY_GOAL
-        memory.append({"server": server.name, "baseline": baseline, "ratio": ratio, "met": met})
+        memory.append({"server": server.name, "baseline": reference, "ratio": ratio, "met": met})
         print(
-            f"  {server.name:<36} {results.rss_mb[server.name]:6.1f} MB = {ratio:4.2f}x {baseline}"
+            f"  {server.name:<36} {results.rss_mb[server.name]:6.1f} MB = {ratio:4.2f}x {reference}"
             f" ({'met' if met else 'NOT met'})"
         )
     return {
