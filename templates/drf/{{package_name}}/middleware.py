@@ -84,6 +84,7 @@ class BodySizeLimitMiddleware:
 
 
 HEALTHY = b'{"status":"ok"}'
+SESSIONS = "django.contrib.sessions.middleware.SessionMiddleware"
 
 
 class Liveness:
@@ -94,8 +95,9 @@ class Liveness:
     times the answer itself. This writes the answer Django would, byte for byte (the project's
     `tests/test_health.py` holds the two equal): the body, the security headers, the request
     ID and the log line. Every other request, and any it cannot answer exactly as Django would
-    (a host outside `ALLOWED_HOSTS`, a request body; every request in development or while
-    CORS is configured, whose headers depend on the origin), goes to Django.
+    (a host outside `ALLOWED_HOSTS`, a request body, a cookie, which a session may answer;
+    every request in development or while CORS is configured, whose headers depend on the
+    origin), goes to Django.
     """
 
     PATHS = frozenset({"/health", "/health/"})
@@ -112,6 +114,10 @@ class Liveness:
             ("Allow", "GET, HEAD, OPTIONS"),
             ("X-Frame-Options", settings.X_FRAME_OPTIONS.upper()),
         ]
+        if settings.CSRF_USE_SESSIONS and SESSIONS in settings.MIDDLEWARE:
+            # CsrfViewMiddleware reads its secret from the session, which makes Django's
+            # SessionMiddleware vary every answer on the cookie.
+            self.headers.append(("Vary", "Cookie"))
         if settings.SECURE_CONTENT_TYPE_NOSNIFF:
             self.headers.append(("X-Content-Type-Options", "nosniff"))
         if settings.SECURE_REFERRER_POLICY:
@@ -136,6 +142,7 @@ class Liveness:
             and environ.get("PATH_INFO") in self.PATHS
             and environ.get("REQUEST_METHOD") in self.METHODS
             and environ.get("CONTENT_LENGTH", "0") in {"", "0"}
+            and "HTTP_COOKIE" not in environ
             and not environ.get("SCRIPT_NAME")
             and self.allowed(environ)
         ):
