@@ -1,6 +1,6 @@
-"""The DRF tutorial's way: a ModelSerializer and a ModelViewSet."""
+"""The DRF tutorial's way: a ModelSerializer and a ModelViewSet, with search and ordering."""
 
-from rest_framework import serializers, viewsets
+from rest_framework import filters, serializers, viewsets
 
 from django_baseline.models import Item
 
@@ -23,3 +23,6 @@ class ItemSerializer(serializers.ModelSerializer):
 class ItemViewSet(viewsets.ModelViewSet):
     queryset = Item.objects.all().order_by("id")
     serializer_class = ItemSerializer
+    filter_backends = (filters.SearchFilter, filters.OrderingFilter)
+    search_fields = ("name", "description")
+    ordering_fields = ("name", "price", "created_at")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -13,3 +14,10 @@ class Item(models.Model):
 
     class Meta:
         ordering = ("id",)
+
+
+class ApiToken(models.Model):
+    """Bare Django's opaque token (``Authorization: Token <key>``): no framework to provide one."""
+
+    key = models.CharField(max_length=40, primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)

@@ -65,27 +65,49 @@ def configure_logging(level: str) -> None:
     )
 
 
+def request_id_from(given: str) -> str:
+    """The client's request ID if it is well formed, else a new one."""
+    return given if VALID_REQUEST_ID.match(given) else str(uuid.uuid4())
+
+
 def start_request() -> None:
     """Take the client's request ID if it is well formed, else make one."""
-    given = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = given if VALID_REQUEST_ID.match(given) else str(uuid.uuid4())
+    g.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER, ""))
     g.request_started = time.perf_counter()
+
+
+def log_request(
+    method: str,
+    path: str,
+    status: int,
+    started: float,
+    request_id: str,
+    unavailable: str | None = None,
+) -> None:
+    """The request's log line."""
+    fields = {
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        "request_id": request_id,
+    }
+    if unavailable:
+        fields["unavailable"] = unavailable
+    logger.info("request", extra=fields)
 
 
 def finish_request(response: Response) -> Response:
     """Echo the request ID and log the request."""
     response.headers[REQUEST_ID_HEADER] = g.request_id
-    duration_ms = round((time.perf_counter() - g.request_started) * 1000, 2)
-    fields = {
-        "method": request.method,
-        "path": request.path,
-        "status": response.status_code,
-        "duration_ms": duration_ms,
-        "request_id": g.request_id,
-    }
-    if unavailable := g.get("unavailable"):
-        fields["unavailable"] = unavailable
-    logger.info("request", extra=fields)
+    log_request(
+        request.method,
+        request.path,
+        response.status_code,
+        g.request_started,
+        g.request_id,
+        g.get("unavailable"),
+    )
     return response
 
 

@@ -23,16 +23,18 @@ def redirect_to_https() -> Response | None:
     return Response(status=301, headers={"Location": request.url.replace("http://", "https://", 1)})
 
 
+def headers(*, secure: bool) -> list[tuple[str, str]]:
+    """The security headers of an answer; HSTS only where the client used HTTPS."""
+    return [*SECURITY_HEADERS.items(), *([("Strict-Transport-Security", HSTS)] if secure else [])]
+
+
 def set_security_headers(response: Response) -> Response:
     """Headers every answer carries; HSTS only where the client used HTTPS.
 
     Added, neither assigned nor ``setdefault``: no view sets them, so there is no earlier value
     to look for (``Headers.setdefault`` even raises and catches an exception per header).
     """
-    headers = response.headers
-    headers.extend(SECURITY_HEADERS)
-    if request.is_secure:
-        headers.add("Strict-Transport-Security", HSTS)
+    response.headers.extend(headers(secure=request.is_secure))
     return response
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-import flask_migrate
-from flask import Flask
+import click
+from flask import Flask, current_app
+from flask.cli import ScriptInfo, with_appcontext
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Engine, make_url
@@ -53,7 +54,6 @@ def enforce_foreign_keys(connection: Any, record: Any) -> None:
 
 # Objects stay readable after commit: the API marshals what it just saved.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
-migrate = flask_migrate.Migrate()
 
 
 def database_uri(url: str) -> str:
@@ -84,7 +84,50 @@ def init_app(app: Flask) -> None:
         engine_options(uri, app.config.get("DATABASE_CONNECT_TIMEOUT")),
     )
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    app.cli.add_command(migration_commands)
+
+
+def init_migrations(app: Flask) -> None:
+    """Bind Flask-Migrate, which imports Alembic: only where migrations run, never in a server.
+
+    Alembic is about 12 MB in every gunicorn worker that imports it, for commands a worker
+    never runs.
+    """
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(MIGRATIONS_DIR))
+
+
+def flask_migrate_commands(ctx: click.Context) -> click.Group:
+    """Flask-Migrate's ``flask db`` group, bound to the command line's application."""
+    init_migrations(ctx.ensure_object(ScriptInfo).load_app())
+    from flask_migrate.cli import db  # type: ignore[import-not-found]  # not in the stubs
+
+    commands: click.Group = db
+    return commands
+
+
+class MigrationCommands(click.Group):
+    """``flask db``: Flask-Migrate's commands, loaded when the command line names them."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return flask_migrate_commands(ctx).list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return flask_migrate_commands(ctx).get_command(ctx, cmd_name)
+
+
+@click.group("db", cls=MigrationCommands)
+@click.option("-d", "--directory", help='Migration script directory (default is "migrations")')
+@click.option("-x", "--x-arg", multiple=True, help="Additional arguments for env.py scripts")
+@with_appcontext
+def migration_commands(directory: str | None, x_arg: tuple[str, ...]) -> None:
+    """Perform database migrations (Flask-Migrate)."""
+    ctx = click.get_current_context()
+    group = flask_migrate_commands(ctx)
+    assert group.callback is not None  # noqa: S101 - Flask-Migrate's group sets its options
+    ctx.invoke(group.callback, directory=directory, x_arg=x_arg)
 
 
 def ping() -> None:
@@ -94,4 +137,7 @@ def ping() -> None:
 
 def upgrade() -> None:
     """Apply the migrations not applied yet (``flask db upgrade``), in an application context."""
-    flask_migrate.upgrade(directory=str(MIGRATIONS_DIR))
+    init_migrations(current_app)
+    from flask_migrate import upgrade as apply
+
+    apply(directory=str(MIGRATIONS_DIR))
