@@ -405,15 +405,15 @@ def test_in_a_monorepo_only_the_project_s_directory_counts_and_is_put_back(
     assert (project / "resources" / "authors" / "models.py").is_file()
 
 
-def test_finishing_commands_use_the_example_settings_until_the_first_run(tmp_path: Path) -> None:
+def test_finishing_commands_use_theexample_settings_until_the_first_run(tmp_path: Path) -> None:
     (tmp_path / ".env.example").write_text(
         "# development\nENVIRONMENT=development\nSECRET_KEY=dev-only\n\nDATABASE_URL=sqlite:///x\n",
         encoding="utf-8",
     )
-    assert add_module._example_settings(tmp_path) == {
+    assert add_module.example_settings(tmp_path) == {
         "ENVIRONMENT": "development",
         "SECRET_KEY": "dev-only",
         "DATABASE_URL": "sqlite:///x",
     }
     (tmp_path / ".env").write_text("SECRET_KEY=mine\n", encoding="utf-8")
-    assert add_module._example_settings(tmp_path) == {}
+    assert add_module.example_settings(tmp_path) == {}

@@ -69,14 +69,14 @@ Runner = Callable[[Sequence[str], Path], "subprocess.CompletedProcess[str]"]
 def _run(command: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     # The project's tools run in the project's environment, not in the one apigen runs in;
     # before its first run has made `.env`, with the development values of `.env.example`.
-    env = {**_example_settings(cwd), **os.environ}
+    env = {**example_settings(cwd), **os.environ}
     env.pop("VIRTUAL_ENV", None)
     return subprocess.run(
         list(command), cwd=cwd, capture_output=True, text=True, check=False, env=env
     )
 
 
-def _example_settings(project: Path) -> dict[str, str]:
+def example_settings(project: Path) -> dict[str, str]:
     """``.env.example``'s settings when the project has no ``.env`` yet (else none)."""
     example = project / ".env.example"
     if (project / ".env").exists() or not example.is_file():

@@ -620,7 +620,7 @@ class View:
             if any(v.name == resource.name for v in order):
                 return
             for f in resource.references:
-                if f.target and f.target != resource.name and not f.optional:
+                if f.target and f.target != resource.name:
                     visit(self.known[f.target])
             order.append(View(resource, self.known, self.project))
 
