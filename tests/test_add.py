@@ -384,6 +384,45 @@ def test_an_update_after_adding_resources_applies_without_conflicts(
     assert git(project, "ls-files", "-u") == ""
 
 
+@pytest.mark.parametrize("orm", ["sqlalchemy", "peewee"])
+def test_a_flask_restful_update_after_adding_resources_applies_without_conflicts(
+    template: Path, tmp_path: Path, tools: Recorder, orm: str
+) -> None:
+    made = generate(
+        "shop",
+        {"framework": "flask-restful", "orm": orm, "auth": "token"},
+        tmp_path / "shop",
+        template=template,
+        vcs_ref="v1.0.0",
+    )
+    project = made.path
+    add_module.add(project, [parse_resource("authors", ["name:string"])])
+    commit_all(project, "authors")
+    add_module.add(project, [parse_resource(BOOKS[0], BOOKS[1:])])
+    commit_all(project, "books")
+    # The next template version changes the lines around the registration point.
+    api = (
+        template / "templates" / "flask_restful" / "{{package_name}}" / "api" / "__init__.py.jinja"
+    )
+    text = api.read_text(encoding="utf-8")
+    assert "register_resources(api)\n" in text
+    api.write_text(
+        text.replace("register_resources(api)\n", "register_resources(api)  # v1.1.0\n"),
+        encoding="utf-8",
+    )
+    release_v2(template)
+
+    plan = update_module.update(project, source=template)
+
+    assert plan.conflicts == []
+    assert "# v1.1.0" in (project / "shop" / "api" / "__init__.py").read_text()
+    registry = (project / "shop" / "api" / "resources" / "__init__.py").read_text()
+    assert "books" in registry
+    assert (project / "shop" / "api" / "resources" / "books.py").is_file()
+    assert (project / "shop" / "store" / "resources" / "books.py").is_file()
+    assert git(project, "ls-files", "-u") == ""
+
+
 def test_in_a_monorepo_only_the_project_s_directory_counts_and_is_put_back(
     tmp_path: Path, tools: Recorder
 ) -> None:
