@@ -61,7 +61,7 @@ class Recorder:
 @pytest.fixture
 def tools(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     recorder = Recorder()
-    monkeypatch.setattr(add_module, "_run", recorder)
+    monkeypatch.setattr(add_module, "run_tool", recorder)
     return recorder
 
 
@@ -335,28 +335,29 @@ class TestRefusals:
             (cwd / "resources" / "books" / "__pycache__").mkdir()
             return subprocess.CompletedProcess(command, 2, "", "error: no such table\n")
 
-        monkeypatch.setattr(add_module, "_run", write_then_fail)
+        monkeypatch.setattr(add_module, "run_tool", write_then_fail)
         with pytest.raises(add_module.AddError, match="no such table"):
             add_module.add(project, [parse_resource(BOOKS[0], BOOKS[1:])])
 
         assert snapshot(project) == before
 
 
+def _shop_with_authors_and_books(template: Path, tmp_path: Path, answers: dict[str, str]) -> Path:
+    """A token-auth project of template v1.0.0 with authors, then books, added and committed."""
+    made = generate(
+        "shop", {**answers, "auth": "token"}, tmp_path / "shop", template=template, vcs_ref="v1.0.0"
+    )
+    add_module.add(made.path, [parse_resource("authors", ["name:string"])])
+    commit_all(made.path, "authors")
+    add_module.add(made.path, [parse_resource(BOOKS[0], BOOKS[1:])])
+    commit_all(made.path, "books")
+    return made.path
+
+
 def test_an_update_after_adding_resources_applies_without_conflicts(
     template: Path, tmp_path: Path, tools: Recorder
 ) -> None:
-    made = generate(
-        "shop",
-        {"framework": "drf", "auth": "token"},
-        tmp_path / "shop",
-        template=template,
-        vcs_ref="v1.0.0",
-    )
-    project = made.path
-    add_module.add(project, [parse_resource("authors", ["name:string"])])
-    commit_all(project, "authors")
-    add_module.add(project, [parse_resource(BOOKS[0], BOOKS[1:])])
-    commit_all(project, "books")
+    project = _shop_with_authors_and_books(template, tmp_path, {"framework": "drf"})
     # The next template version changes the lines around both registration points.
     drf = template / "templates" / "drf"
     settings = drf / "{{package_name}}" / "settings.py.jinja"
@@ -388,18 +389,9 @@ def test_an_update_after_adding_resources_applies_without_conflicts(
 def test_a_flask_restful_update_after_adding_resources_applies_without_conflicts(
     template: Path, tmp_path: Path, tools: Recorder, orm: str
 ) -> None:
-    made = generate(
-        "shop",
-        {"framework": "flask-restful", "orm": orm, "auth": "token"},
-        tmp_path / "shop",
-        template=template,
-        vcs_ref="v1.0.0",
+    project = _shop_with_authors_and_books(
+        template, tmp_path, {"framework": "flask-restful", "orm": orm}
     )
-    project = made.path
-    add_module.add(project, [parse_resource("authors", ["name:string"])])
-    commit_all(project, "authors")
-    add_module.add(project, [parse_resource(BOOKS[0], BOOKS[1:])])
-    commit_all(project, "books")
     # The next template version changes the lines around the registration point.
     api = (
         template / "templates" / "flask_restful" / "{{package_name}}" / "api" / "__init__.py.jinja"
@@ -444,7 +436,7 @@ def test_in_a_monorepo_only_the_project_s_directory_counts_and_is_put_back(
     assert (project / "resources" / "authors" / "models.py").is_file()
 
 
-def test_finishing_commands_use_theexample_settings_until_the_first_run(tmp_path: Path) -> None:
+def test_finishing_commands_use_the_example_settings_until_the_first_run(tmp_path: Path) -> None:
     (tmp_path / ".env.example").write_text(
         "# development\nENVIRONMENT=development\nSECRET_KEY=dev-only\n\nDATABASE_URL=sqlite:///x\n",
         encoding="utf-8",

@@ -66,10 +66,13 @@ class Plan:
 Runner = Callable[[Sequence[str], Path], "subprocess.CompletedProcess[str]"]
 
 
-def _run(command: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_tool(
+    command: Sequence[str], cwd: Path, overrides: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run one of the project's tools in the project ``cwd``; ``overrides`` win over all."""
     # The project's tools run in the project's environment, not in the one apigen runs in;
     # before its first run has made `.env`, with the development values of `.env.example`.
-    env = {**example_settings(cwd), **os.environ}
+    env = {**example_settings(cwd), **os.environ, **(overrides or {})}
     env.pop("VIRTUAL_ENV", None)
     return subprocess.run(
         list(command), cwd=cwd, capture_output=True, text=True, check=False, env=env
@@ -156,7 +159,7 @@ def add(
     try:
         _write(root, changes)
         for command in commands:
-            result = (run or _run)(command, root)
+            result = (run or run_tool)(command, root)
             if result.returncode:
                 lines = (result.stderr or result.stdout).strip().splitlines() or ["no output"]
                 raise AddError(

@@ -8,18 +8,17 @@ the real database, for each framework and ORM.
 
 from __future__ import annotations
 
-import os
-import subprocess
-from collections.abc import Sequence
+import functools
 from pathlib import Path
 
 import pytest
 
 from apigen import smoke
-from apigen.add import add, add_file, example_settings
+from apigen.add import add, add_file, run_tool
 from apigen.resources import parse_resource
 from tests.conftest import commit_all, git
 from tests.slow.conftest import require_servers
+from tests.test_add import BOOKS
 
 pytestmark = pytest.mark.slow
 
@@ -83,31 +82,14 @@ def test_added_resources_pass_the_project_s_own_checks(
         with runner.database():
             assert runner.venv is not None
 
-            def run(command: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-                env = {
-                    **example_settings(cwd),
-                    **os.environ,
-                    **runner.env,
-                    "UV_PROJECT_ENVIRONMENT": str(runner.venv),
-                }
-                env.pop("VIRTUAL_ENV", None)
-                return subprocess.run(
-                    list(command), cwd=cwd, env=env, capture_output=True, text=True, check=False
-                )
+            # The project's tools in the environment `install` made, on this case's database.
+            run = functools.partial(
+                run_tool, overrides={**runner.env, "UV_PROJECT_ENVIRONMENT": str(runner.venv)}
+            )
 
             add(project, [parse_resource("authors", ["name:string"])], run=run)
             commit_all(project, "authors")
-            books = parse_resource(
-                "books",
-                [
-                    "title:string",
-                    "price:decimal",
-                    "published:date",
-                    "in_print:boolean",
-                    "author:ref:authors",
-                ],
-            )
-            add(project, [books], run=run)
+            add(project, [parse_resource(BOOKS[0], BOOKS[1:])], run=run)
             commit_all(project, "books")
             domain = workdir / "every-type.yaml"
             domain.write_text(EVERY_TYPE, encoding="utf-8")
