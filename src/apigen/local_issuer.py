@@ -12,8 +12,10 @@ Requests from the harness (JSON bodies, JSON answers):
 "current" | "unpublished"}``: a token; ``claims`` override the standard ones, ``forge`` makes
 one no real issuer signs (``alg: none``, or HS256 with the public key as the secret), and
 ``"key": "unpublished"`` signs with a key the JWKS does not hold.
-``POST /rotate``: sign with a new key from now on (published beside the old ones).
-``GET /stats``: ``{"jwks_fetches": n}``, how often the JWKS was fetched.
+``POST /rotate`` ``{"kid"}``: sign with a new key from now on (published beside the old ones),
+or, given the ``kid`` of a published key, with that one again.
+``GET /stats``: ``{"jwks_fetches": n, "kid"}``, how often the JWKS was fetched, and the key
+that signs.
 """
 
 from __future__ import annotations
@@ -47,11 +49,18 @@ class Issuer:
         self.lock = threading.Lock()
         self.rotate()
 
-    def rotate(self) -> str:
-        """Sign with a new key from now on; its ``kid``."""
+    def rotate(self, kid: str = "") -> str:
+        """Sign with a new key from now on, or with the published key ``kid``; its ``kid``."""
         with self.lock:
-            self.kid = f"key-{len(self.keys) + 1}"
-            self.keys[self.kid] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            if kid:
+                if kid not in self.keys:
+                    raise KeyError(kid)
+                self.kid = kid
+            else:
+                self.kid = f"key-{len(self.keys) + 1}"
+                self.keys[self.kid] = rsa.generate_private_key(
+                    public_exponent=65537, key_size=2048
+                )
             return self.kid
 
     def jwks(self) -> dict[str, Any]:
@@ -122,7 +131,7 @@ def handler(issuer: Issuer) -> type[BaseHTTPRequestHandler]:
             elif self.path == "/jwks.json":
                 self.answer(issuer.jwks())
             elif self.path == "/stats":
-                self.answer({"jwks_fetches": issuer.jwks_fetches})
+                self.answer({"jwks_fetches": issuer.jwks_fetches, "kid": issuer.kid})
             else:
                 self.send_error(404)
 
@@ -132,7 +141,7 @@ def handler(issuer: Issuer) -> type[BaseHTTPRequestHandler]:
             if self.path == "/token":
                 self.answer({"access_token": issuer.token(request), "token_type": "Bearer"})
             elif self.path == "/rotate":
-                self.answer({"kid": issuer.rotate()})
+                self.answer({"kid": issuer.rotate(str(request.get("kid") or ""))})
             else:
                 self.send_error(404)
 

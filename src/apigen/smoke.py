@@ -673,14 +673,19 @@ class LocalIssuer:
         answer = self._call("POST", "/token", {"sub": subject, "scope": scope, **options})
         return str(answer["access_token"])
 
-    def rotate(self) -> str:
-        """Sign with a new key from now on; its ``kid``."""
-        return str(self._call("POST", "/rotate", {})["kid"])
+    def rotate(self, kid: str = "") -> str:
+        """Sign with a new key from now on, or with the published key ``kid`` again; its ``kid``."""
+        return str(self._call("POST", "/rotate", {"kid": kid})["kid"])
 
     @property
     def jwks_fetches(self) -> int:
         """How often a service fetched the JWKS."""
         return int(self._call("GET", "/stats")["jwks_fetches"])
+
+    @property
+    def kid(self) -> str:
+        """The ``kid`` of the key that signs now."""
+        return str(self._call("GET", "/stats")["kid"])
 
 
 def auth_settings(auth: str) -> dict[str, str]:
