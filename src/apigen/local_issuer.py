@@ -58,9 +58,7 @@ class Issuer:
                 self.kid = kid
             else:
                 self.kid = f"key-{len(self.keys) + 1}"
-                self.keys[self.kid] = rsa.generate_private_key(
-                    public_exponent=65537, key_size=2048
-                )
+                self.keys[self.kid] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
             return self.kid
 
     def jwks(self) -> dict[str, Any]:
