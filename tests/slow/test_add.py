@@ -35,12 +35,15 @@ def _case(framework: str, orm: str, auth: str, database: str) -> smoke.Combinati
     return combination
 
 
-# One per framework and ORM at least, with auth (the owner rule) and with a real server.
+# Every framework and ORM on SQLite or PostgreSQL, and on MySQL, under auth (the owner rule).
 CASES = [
     _case("drf", "django", "token", "sqlite"),
     _case("drf", "django", "none", "postgresql"),
     _case("flask-restful", "sqlalchemy", "token", "sqlite"),
     _case("flask-restful", "peewee", "basic", "postgresql"),
+    _case("drf", "django", "session", "mysql"),
+    _case("flask-restful", "sqlalchemy", "jwt", "mysql"),
+    _case("flask-restful", "peewee", "apikey", "mysql"),
 ]
 
 EVERY_TYPE = """\

@@ -571,14 +571,19 @@ class View:
         return textwrap.fill(text, width=92, subsequent_indent=" " * 8)
 
     @property
+    def _indexed_members(self) -> list[Member]:
+        """Members the listing orders or filters by, once each (a choice does both)."""
+        return list({m.name: m for m in self.orderable + self.filters}.values())
+
+    @property
     def indexed(self) -> list[str]:
         """The columns of the listing's indexes, each followed by the id."""
-        return [m.column_name for m in self.orderable + self.filters] + ["created_at"]
+        return [m.column_name for m in self._indexed_members] + ["created_at"]
 
     @property
     def indexed_fields(self) -> list[str]:
         """The same, by field name (Peewee's)."""
-        return [m.name for m in self.orderable + self.filters] + ["created_at"]
+        return [m.name for m in self._indexed_members] + ["created_at"]
 
     @property
     def sqlalchemy_imports(self) -> list[str]:
