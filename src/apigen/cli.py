@@ -204,7 +204,7 @@ def smoke(
     keep: bool,
     python: str | None,
 ) -> None:
-    """Generate, install, lint, test and serve every selected combination.
+    """Generate, install, add resources to, lint, test and serve every selected combination.
 
     Each combination is rendered into a temporary directory, installed with uv (one shared
     cache, one environment per distinct set of dependencies), linted, tested against the real

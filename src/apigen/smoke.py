@@ -41,14 +41,17 @@ from pathlib import Path
 from typing import Any
 
 from apigen import options
-from apigen.errors import UsageError
+from apigen.errors import ApigenError, UsageError
 
-STEPS = ("render", "install", "lint", "test", "serve")
+STEPS = ("render", "install", "add", "lint", "test", "serve")
 TAIL_LINES = 30
 
 POSTGRES_URL = os.environ.get("APIGEN_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 MYSQL_URL = os.environ.get("APIGEN_MYSQL_URL", "mysql://root@127.0.0.1:3306")
 REDIS_URL = os.environ.get("APIGEN_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+# Commits the add step makes in a throwaway project.
+_GIT_IDENTITY = ("-c", "user.name=apigen smoke", "-c", "user.email=smoke@apigen.invalid")
 
 USERNAME = "alice"
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - a throwaway user of a throwaway service
@@ -84,6 +87,27 @@ OAUTH2_AUDIENCE = "apigen-smoke"
 WRITE_SCOPE = "api:write"
 _WSGI = {"drf": "{package}.wsgi:application", "flask-restful": "{package}:create_app()"}
 _LINT = (("ruff", "check", "."), ("ruff", "format", "--check", "."), ("mypy", "."))
+# What the add step adds, as `apigen add resource` would: every field type, and a reference
+# whose target refuses to be deleted while referred to.
+ADDED_RESOURCES = (
+    ("authors", ("name:string:unique:max=80", "homepage:url:optional")),
+    (
+        "books",
+        (
+            "title:string:min=1:max=200",
+            "summary:text:optional",
+            "pages:integer:min=1:max=10000",
+            "price:decimal:min=0",
+            "in_print:boolean:default=true",
+            "published:date:optional",
+            "printed_at:datetime:optional",
+            "contact:email:optional",
+            "isbn:uuid:unique",
+            "status:choice:draft/published:default=draft",
+            "author:ref:authors",
+        ),
+    ),
+)
 
 
 class StepFailedError(Exception):
@@ -331,6 +355,28 @@ class Runner:
         """Install its dependencies into the shared environment."""
         self.venv = self.environments.prepare(self.project, self.run)
 
+    def add(self) -> None:
+        """Add :data:`ADDED_RESOURCES` with ``apigen add``, on the combination's database.
+
+        The migration is made by the project's own tool, as for a user; the later steps lint,
+        test and serve the project with them.
+        """
+        from apigen.add import add, run_tool  # noqa: PLC0415 - imports the scaffold templates
+        from apigen.resources import parse_resource  # noqa: PLC0415
+
+        # `add` wants a clean tree: the first install may have written uv.lock.
+        self.run(("git", "add", "-A"))
+        self.run(("git", *_GIT_IDENTITY, "commit", "--quiet", "--allow-empty", "-m", "Install"))
+        overrides = {**self.env, "UV_PROJECT_ENVIRONMENT": str(self.venv)}
+        run = functools.partial(run_tool, overrides=overrides)
+        resources = [parse_resource(name, list(fields)) for name, fields in ADDED_RESOURCES]
+        try:
+            plan = add(self.project, resources, run=run)
+        except ApigenError as exc:
+            raise StepFailedError(f"apigen add resources: {exc}") from exc
+        self.log.append("$ apigen add resources (authors, books)")
+        self.log.extend(f"$ {' '.join(command)}" for command in plan.commands)
+
     def lint(self) -> None:
         """Run its linters and type checker.
 
@@ -368,7 +414,9 @@ class Runner:
             api_key = self.create_api_key(USERNAME, env) if auth == "apikey" else None
             access_token = issuer.token(USERNAME) if issuer is not None else None
             with self.server(env) as base_url:
-                live_check(base_url, auth, api_key=api_key, access_token=access_token)
+                live_check(
+                    base_url, auth, api_key=api_key, access_token=access_token, added=True
+                )
 
     # Helpers -------------------------------------------------------------------------------
 
@@ -524,14 +572,15 @@ def run_combination(
     """Run every step of one combination, stopping at the first failure."""
     runner = Runner(combination, workdir, environments, template)
     result = Result(combination)
-    # The combination's own database lives from the test step to the end of the run.
+    # The combination's own database lives from the add step (Alembic compares the models with
+    # it) to the end of the run.
     with contextlib.ExitStack() as cleanup:
         for step in STEPS:
             if on_step:
                 on_step(combination, step)
             started = time.perf_counter()
             try:
-                if step == "test":
+                if step == "add":
                     cleanup.enter_context(runner.database())
                 getattr(runner, step)()
             except StepFailedError as exc:
@@ -737,9 +786,17 @@ def sign_in(
 
 
 def live_check(
-    base_url: str, auth: str, *, api_key: str | None = None, access_token: str | None = None
+    base_url: str,
+    auth: str,
+    *,
+    api_key: str | None = None,
+    access_token: str | None = None,
+    added: bool = False,
 ) -> None:
-    """The live part of a smoke run: probes, then one item through its whole lifecycle."""
+    """The live part of a smoke run: probes, then one item through its whole lifecycle.
+
+    With ``added``, the resources of the add step too (:data:`ADDED_RESOURCES`).
+    """
     health = _expect(request(base_url, "GET", "/health"), 200, "GET /health")
     if health.json() != {"status": "ok"}:
         raise StepFailedError(f"GET /health answered {health.json()!r}")
@@ -763,6 +820,47 @@ def live_check(
     _expect(request(base_url, "PATCH", path, {"price": "1.50"}, headers), 200, f"PATCH {path}")
     _expect(request(base_url, "DELETE", path, None, headers), 204, f"DELETE {path}")
     _expect(request(base_url, "GET", path), 404, f"GET {path} after DELETE")
+    if added:
+        _check_added_resources(base_url, headers)
+
+
+def _check_added_resources(base_url: str, headers: Mapping[str, str]) -> None:
+    """The resources of the add step: a hyperlinked reference, and the refused delete (R4, R5)."""
+    author = _expect(
+        request(base_url, "POST", "/api/v1/authors/", {"name": "Ursula"}, headers),
+        201,
+        "POST /api/v1/authors/",
+    ).json()
+    if not str(author.get("url")).endswith(f"/api/v1/authors/{author.get('id')}/"):
+        raise StepFailedError(f"POST /api/v1/authors/ answered {author!r}")
+    book = {
+        "title": "The Dispossessed",
+        "pages": 387,
+        "price": "12.50",
+        "published": "1974-05-01",
+        "printed_at": "1974-04-01T09:30:00Z",
+        "contact": "editor@example.com",
+        "isbn": "c3d2f0a4-5b1e-4f6a-9d8c-7e6f5a4b3c2d",
+        "status": "published",
+        "author": author["url"],
+    }
+    created = _expect(
+        request(base_url, "POST", "/api/v1/books/", book, headers), 201, "POST /api/v1/books/"
+    ).json()
+    if created.get("author") != author["url"] or created.get("price") != "12.50":
+        raise StepFailedError(f"POST /api/v1/books/ answered {created!r}")
+    found = _expect(
+        request(base_url, "GET", "/api/v1/books/?search=dispossessed&status=published"),
+        200,
+        "GET /api/v1/books/?search=dispossessed&status=published",
+    ).json()
+    if [b.get("id") for b in found.get("results", ())] != [created["id"]]:
+        raise StepFailedError(f"GET /api/v1/books/?search=dispossessed answered {found!r}")
+    author_path = f"/api/v1/authors/{author['id']}/"
+    book_path = f"/api/v1/books/{created['id']}/"
+    _expect(request(base_url, "DELETE", author_path, None, headers), 409, f"DELETE {author_path}")
+    _expect(request(base_url, "DELETE", book_path, None, headers), 204, f"DELETE {book_path}")
+    _expect(request(base_url, "DELETE", author_path, None, headers), 204, f"DELETE {author_path}")
 
 
 def default_workdir() -> Path:
