@@ -414,9 +414,7 @@ class Runner:
             api_key = self.create_api_key(USERNAME, env) if auth == "apikey" else None
             access_token = issuer.token(USERNAME) if issuer is not None else None
             with self.server(env) as base_url:
-                live_check(
-                    base_url, auth, api_key=api_key, access_token=access_token, added=True
-                )
+                live_check(base_url, auth, api_key=api_key, access_token=access_token, added=True)
 
     # Helpers -------------------------------------------------------------------------------
 
