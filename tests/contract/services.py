@@ -410,6 +410,8 @@ class Pool:
             runner.install()
             step = "database"
             stack.enter_context(runner.database())
+            step = "add"
+            runner.add()  # the resources of test_resources.py
             if combination.answers["auth"] == "oauth2":
                 step = "local issuer"
                 live.issuer = stack.enter_context(runner.local_issuer())

@@ -223,6 +223,8 @@ class _Fields:
                     validators.append(f"{validator}({self.number(f, bound)})")
         if f.type in ("string", "text") and f.min is not None and f.min > 1:
             validators.append(f"MinLengthValidator({int(f.min)})")
+        if f.type == "url":  # Django's own also takes ftp and ftps
+            validators.append('URLValidator(schemes=["http", "https"])')
         if validators:
             args.append(f"validators=[{', '.join(validators)}]")
         if f.default is not None and f.type != "boolean":
@@ -283,13 +285,47 @@ class _Fields:
             return f"LengthAsSentField({', '.join(args)})"
         return None
 
-    def view_names(self) -> list[tuple[str, str]]:
-        """The view of each hyperlink of the serializer: its own ``url``, its references."""
-        names = [("url", f"api:{self.resource.singular}-detail")]
-        names += [
-            (f.name, f"api:{self.target(f).singular}-detail") for f in self.resource.references
+    def extra_kwargs(self) -> list[tuple[str, str]]:
+        """``Meta.extra_kwargs``: each hyperlink's view, and the defaults a PUT restores.
+
+        A field ModelSerializer makes from a model field with a default (or that may be empty)
+        is left out of a PUT that omits it; given the default here, a PUT resets it, as it
+        does the declared fields (PATCH applies no defaults).
+        """
+        options: dict[str, dict[str, str]] = {
+            "url": {"view_name": _literal(f"api:{self.resource.singular}-detail")}
+        }
+        for x in self.resource.fields:
+            entry: dict[str, str] = {}
+            if x.type == "ref":
+                entry["view_name"] = _literal(f"api:{self.target(x).singular}-detail")
+            if x.type == "url":
+                # ModelSerializer drops the model's URLValidator for its own, which takes ftp.
+                checks = ['URLValidator(schemes=["http", "https"])']
+                if x.unique:
+                    checks.append(
+                        f"UniqueValidator(queryset={self.resource.class_name}.objects.all())"
+                    )
+                entry["validators"] = f"[{', '.join(checks)}]"
+            if self.serializer(x) is None and x.type != "boolean":
+                if x.default is not None:
+                    entry["default"] = self.put_default(x)
+                elif x.optional:
+                    text = x.type in ("string", "text", "email", "url", "choice")
+                    entry["default"] = '""' if text else "None"
+            if entry:
+                options[x.name] = entry
+        return [
+            (name, "{" + ", ".join(f'"{k}": {v}' for k, v in entry.items()) + "}")
+            for name, entry in options.items()
         ]
-        return names
+
+    def put_default(self, f: Field) -> str:
+        """A field's default as the serializer takes it (a choice's value, not its member)."""
+        assert f.default is not None  # noqa: S101
+        if f.type in ("integer", "decimal"):
+            return self.default(f)
+        return _literal(f.default)
 
     def label_field(self) -> Field | None:
         """The field a model's ``__str__`` answers: its first string-like one, if any."""
@@ -301,8 +337,9 @@ class _Fields:
         return [(x, s) for x in self.resource.fields if (s := self.serializer(x)) is not None]
 
     def declares(self, name: str) -> bool:
-        """Whether a declared field uses ``name``."""
-        return any(name in declaration for _, declaration in self.declared())
+        """Whether a declared field, or ``Meta.extra_kwargs``, uses ``name``."""
+        declarations = [d for _, d in self.declared()] + [o for _, o in self.extra_kwargs()]
+        return any(name in declaration for declaration in declarations)
 
     # The generated tests' values.
 
@@ -361,7 +398,8 @@ class _Fields:
     def _sample_url(self, f: Field) -> Sample:
         stored = 'f"https://example.com/{number}"' if f.unique else '"https://example.com/"'
         ascending = tuple(f'"https://example.com/{c}"' for c in "abc")
-        return Sample('"https://example.com/"', stored, ascending, ('"not a url"',))
+        invalid = ('"not a url"', '"ftp://example.com/"')
+        return Sample('"https://example.com/"', stored, ascending, invalid)
 
     def _numbers(self, f: Field, step: Decimal) -> list[Decimal]:
         if f.min is not None:

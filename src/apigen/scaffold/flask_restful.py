@@ -303,9 +303,10 @@ class Member:
     def filter_converter(self) -> str:
         if self.type == "boolean":
             return "parsers.lenient(parsers.boolean)"
-        if self.type == "choice":
-            return f"parsers.lenient(values.choice({tuple_expr(self.field.choices)}))"
-        return f'parsers.lenient(values.hyperlink_key("api.{self.referred.singular}"))'
+        if self.type == "choice":  # another value is a 400 naming the parameter, as on DRF
+            return f"values.choice({tuple_expr(self.field.choices)})"
+        one = self.referred.singular
+        return f'values.hyperlink_key("api.{one}", get_{one})'
 
     @property
     def filter_help(self) -> str:
