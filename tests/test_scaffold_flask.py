@@ -108,7 +108,7 @@ def test_sqlalchemy_models_refer_refuse_or_cascade(tmp_path: Path) -> None:
     assert "code: Mapped[UUID] = mapped_column(Uuid, unique=True)" in model
     api = changes.created["svc/api/resources/gadgets.py"]
     assert 'values.hyperlink("api.author", get_author), nullable=True, default=None' in api
-    assert 'raise Conflict("Other objects refer to this gadget: delete them first.")' in api
+    assert "raise Referred(referrers(gadget))" in api
     orderings = api.split("ORDERINGS = ")[1].split("\n")[0]
     assert orderings.startswith('("label", "count", "weight", "seen_at", "contact", "status"')
     assert "released" not in orderings  # it may be null, which no cursor holds

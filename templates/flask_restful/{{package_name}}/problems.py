@@ -9,7 +9,13 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from flask_limiter.errors import RateLimitExceeded
-from werkzeug.exceptions import BadRequest, HTTPException, SecurityError, default_exceptions
+from werkzeug.exceptions import (
+    BadRequest,
+    Conflict,
+    HTTPException,
+    SecurityError,
+    default_exceptions,
+)
 
 from . import xml
 from .accept import prefers_xml
@@ -41,6 +47,14 @@ class ValidationError(BadRequest):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__()
         self.errors = errors
+
+
+class Referred(Conflict):
+    """A delete refused while other objects refer to the object (409)."""
+
+    def __init__(self, collections: list[str]) -> None:
+        named = f" ({', '.join(collections)})" if collections else ""
+        super().__init__(f"Other objects refer to it{named}: delete or change them first.")
 
 
 def problem(

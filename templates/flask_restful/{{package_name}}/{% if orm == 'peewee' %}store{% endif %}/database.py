@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import click
 from flask import Flask, appcontext_pushed
 from flask.cli import AppGroup
-from peewee import Database, DatabaseProxy, InterfaceError, OperationalError
+from peewee import Database, DatabaseProxy, InterfaceError, Model, OperationalError
 from peewee_migrate import Router
 from playhouse.db_url import connect
 
@@ -120,6 +120,18 @@ def close_connection(exception: BaseException | None = None) -> None:
 def ping() -> None:
     """Raise unless the database answers a trivial query."""
     database.execute_sql("SELECT 1")
+
+
+def referrers(row: Model) -> list[str]:
+    """The tables whose rows refer to ``row`` without cascading: why its delete was refused."""
+    return sorted(
+        {
+            model._meta.table_name
+            for key, model in type(row)._meta.backrefs.items()
+            if (key.on_delete or "").upper() != "CASCADE"
+            and model.select().where(key == row).exists()
+        }
+    )
 
 
 class Migrations(Router):

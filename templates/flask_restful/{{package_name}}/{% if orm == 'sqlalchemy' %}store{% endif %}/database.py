@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import MetaData, event, exists, or_, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
@@ -133,6 +133,23 @@ def migration_commands(directory: str | None, x_arg: tuple[str, ...]) -> None:
 def ping() -> None:
     """Raise unless the database answers a trivial query."""
     db.session.execute(text("SELECT 1"))
+
+
+def referrers(row: Base) -> list[str]:
+    """The tables whose rows refer to ``row`` without cascading: why its delete was refused."""
+    table = row.__table__
+    (key,) = row.__mapper__.primary_key_from_instance(row)
+    names = []
+    for other in db.metadata.sorted_tables:
+        columns = [
+            reference.parent
+            for reference in other.foreign_keys
+            if reference.column.table is table and (reference.ondelete or "").upper() != "CASCADE"
+        ]
+        refers = or_(*(column == key for column in columns))
+        if columns and db.session.scalar(select(exists().where(refers))):
+            names.append(other.name)
+    return sorted(names)
 
 
 def upgrade() -> None:
