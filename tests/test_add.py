@@ -250,9 +250,11 @@ class TestRefusals:
             (["authors", "name:strin"], "unknown type 'strin'"),
             (["authors", "name:string:often"], "unknown modifier 'often'"),
             (["items", "name:string"], "resource name 'items' is reserved"),
-            (["authtoken", "key:string", "--singular=token"], "a Django app or module of"),
+            (["authtoken", "key:string", "--singular=auth_token"], "a Django app or module of"),
             (BOOKS, "refers to 'authors', which does not exist"),
             (["sheep", "name:string"], "does not look plural"),
+            (["logins", "at:datetime"], "its singular 'login' names one of the service's own"),
+            (["passes", "code:string", "--singular=token"], "singular 'token' names one of"),
         ],
     )
     def test_refused_with_one_line_exit_2_and_an_untouched_tree(
@@ -297,6 +299,39 @@ class TestRefusals:
 
         assert code == 2
         assert "is not an apigen project" in output
+
+    @pytest.mark.parametrize(
+        ("framework", "path", "held"),
+        [
+            ("drf", "api/viewsets.py", "class OwnedModelViewSet"),
+            ("flask-restful", "shop/store/database.py", "def referrers"),
+        ],
+    )
+    def test_a_project_older_than_what_resources_build_on_is_refused(
+        self,
+        tmp_path: Path,
+        runner: CliRunner,
+        tools: Recorder,
+        framework: str,
+        path: str,
+        held: str,
+    ) -> None:
+        answers = {"framework": framework, "auth": "token"}
+        project = generate("shop", answers, tmp_path / "shop").path
+        # What an older apigen made: the helper the resources import is not there yet.
+        module = project / path
+        module.write_text(module.read_text(encoding="utf-8").replace(held, "class Other"))
+        commit_all(project, "as an older apigen made it")
+        before = snapshot(project)
+
+        code, output = invoke(runner, project, "resource", "authors", "name:string")
+
+        assert code == 2
+        assert f"'{path}' lacks `{held}`" in output
+        assert "run `apigen update` first" in output
+        assert output.count("\n") == 1
+        assert snapshot(project) == before
+        assert tools.commands == []
 
     def test_a_file_it_would_create_that_exists_is_refused(
         self, project: Path, runner: CliRunner, tools: Recorder

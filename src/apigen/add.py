@@ -49,6 +49,10 @@ class FileExistsRefusedError(UsageError):
     """A file that adding the resources would create exists already."""
 
 
+class OutdatedProjectError(UsageError):
+    """The project predates what added resources build on: it needs `apigen update` first."""
+
+
 class AddError(ApigenError):
     """A command finishing the resources failed; the project's tree was put back."""
 
@@ -143,6 +147,7 @@ def add(
     known = read_record(root)
     ordered = resolve(resources, [*known, *BUILT_IN])
     scaffold = scaffold_for(project)
+    _check_requirements(root, scaffold.requirements(project))
     changes = scaffold.render(project, ordered, known)
     target = changes.edited if (root / RECORD).is_file() else changes.created
     target[RECORD] = record_text([*known.values(), *ordered])
@@ -169,6 +174,20 @@ def add(
         _restore(root, fresh)
         raise
     return plan
+
+
+def _check_requirements(root: Path, requirements: Sequence[tuple[str, str]]) -> None:
+    """Refuse a project whose template lacks what the resources' modules build on."""
+    for path, text in requirements:
+        try:
+            held = (root / path).read_text(encoding="utf-8")
+        except OSError:
+            held = ""
+        if text not in held:
+            raise OutdatedProjectError(
+                f"'{path}' lacks `{text}`, which added resources build on: the project predates "
+                "this apigen, so run `apigen update` first, then add resources"
+            )
 
 
 def changed_files(project: Path) -> list[str]:

@@ -38,6 +38,7 @@ __all__ = [
     "FIELD_TYPES",
     "RESERVED_FIELDS",
     "RESERVED_RESOURCES",
+    "RESERVED_SINGULARS",
     "Field",
     "InvalidResourceError",
     "Resource",
@@ -102,6 +103,9 @@ RESERVED_RESOURCES = frozenset(
         "users",
     }
 )
+# Singular names the service's own endpoints take (Flask-RESTful's endpoint of an object is
+# its singular: `api.login` is the sign-in's).
+RESERVED_SINGULARS = frozenset({"item", "login", "logout", "token", "token_refresh", "user"})
 DEFAULT_LENGTH = {"string": 100, "text": 10000, "email": 254, "url": 2000}
 MAX_INDEXED_LENGTH = 255  # MySQL indexes at most 3072 bytes: 768 characters of utf8mb4
 MAX_STRING_LENGTH = 4000  # longer is text (MySQL's rows hold 65535 bytes in all)
@@ -421,6 +425,11 @@ def parse_resource(name: str, specs: Iterable[str], singular: str | None = None)
         _check_name("singular", singular)
     if singular == name:
         raise InvalidResourceError(f"resource '{name}': its singular must differ from the plural")
+    if singular in RESERVED_SINGULARS or singular in RESERVED_RESOURCES:
+        raise InvalidResourceError(
+            f"resource '{name}': its singular '{singular}' names one of the service's own "
+            "endpoints: give another with --singular"
+        )
     fields = tuple(parse_field(spec) for spec in specs)
     if not fields:
         raise InvalidResourceError(f"resource '{name}' has no fields: give at least one name:type")

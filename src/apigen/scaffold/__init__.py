@@ -59,6 +59,13 @@ class Changes:
 class Scaffold(Protocol):
     """One framework's (and ORM's) way of writing resources."""
 
+    def requirements(self, project: Project) -> list[tuple[str, str]]:
+        """``(path, text)``: what the project must hold for the written modules to work.
+
+        The registration points and the shared helpers the resources import, which projects
+        made by an older apigen may lack until ``apigen update`` brings them.
+        """
+
     def render(
         self, project: Project, new: Sequence[Resource], known: Mapping[str, Resource]
     ) -> Changes:

@@ -513,6 +513,20 @@ def _quantize(value: Decimal, places: int) -> str:
 class DrfScaffold:
     """Writes resources into a Django REST Framework project."""
 
+    def requirements(self, project: Project) -> list[tuple[str, str]]:
+        """What the written modules build on in the project (see :class:`Scaffold`)."""
+        needed = [
+            ("resources/__init__.py", "APPS"),
+            ("resources/routes.py", "ROUTES"),
+            ("api/urls.py", "resources.routes"),
+            ("api/fields.py", "class LengthAsSentField"),
+            ("api/filters.py", "class StableOrderingFilter"),
+            ("api/filters.py", "class TextSearchFilter"),
+        ]
+        if project.answer("auth") != "none":
+            needed.append(("api/viewsets.py", "class OwnedModelViewSet"))
+        return needed
+
     def render(
         self, project: Project, new: Sequence[Resource], known: Mapping[str, Resource]
     ) -> Changes:
@@ -533,8 +547,6 @@ class DrfScaffold:
                 "r": resource,
                 "f": fields,
                 "auth": auth,
-                # Under oauth2 writing also needs the token's write scope (api/permissions.py).
-                "write_scope": project.answer("auth") == "oauth2",
                 "helpers": _helpers(resource, self._chain(resource, every), every),
                 "auth_scheme": AUTH_SCHEMES.get(project.answer("auth")),
                 "one": f"the_{resource.singular}"

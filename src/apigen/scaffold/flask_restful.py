@@ -655,6 +655,22 @@ def _environment() -> jinja2.Environment:
 class FlaskRestfulScaffold:
     """Flask-RESTful resources over SQLAlchemy or Peewee."""
 
+    def requirements(self, project: Project) -> list[tuple[str, str]]:
+        """What the written modules build on in the project (see :class:`Scaffold`)."""
+        package = project.package_name
+        return [
+            (f"{package}/api/__init__.py", "register_resources(api)"),
+            (f"{package}/api/resources/__init__.py", "def register_resources"),
+            # The registry of added models (Peewee's also lists them for its tables).
+            (
+                f"{package}/store/resources/__init__.py",
+                "ADDED_MODELS" if project.orm == "peewee" else "apigen add",
+            ),
+            (f"{package}/problems.py", "class Referred"),
+            (f"{package}/store/database.py", "def referrers"),
+            (f"{package}/api/parsers.py", "def parse_query"),
+        ]
+
     def render(
         self, project: Project, new: Sequence[Resource], known: Mapping[str, Resource]
     ) -> Changes:
