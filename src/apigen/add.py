@@ -138,7 +138,7 @@ def add(
     root = project_dir.resolve()
     if not root.is_dir():
         raise NotAProjectError(f"'{project_dir}' is not a directory")
-    project = Project(root, read_answers(root))
+    project = Project(root, read_answers(root, versioned=False))
     _Repository.of(root)  # a git work tree, or NotAProjectError
     if _git(root, "status", "--porcelain", "--untracked-files=normal", "--", ".").strip():
         raise DirtyTreeError(

@@ -90,8 +90,12 @@ def _git(cwd: Path, *args: str, env: Mapping[str, str] | None = None, check: boo
     return result.stdout
 
 
-def read_answers(project: Path) -> dict[str, object]:
+def read_answers(project: Path, *, versioned: bool = True) -> dict[str, object]:
     """The answers a project was generated with.
+
+    ``versioned``: the template version must be recorded too (an update needs it; adding
+    resources does not, so a project rendered from a plain template directory, such as a
+    fork's checkout that is not a git repository, can still grow).
 
     Raises:
         NotAProjectError: no answers file, or not one apigen wrote.
@@ -103,7 +107,11 @@ def read_answers(project: Path) -> dict[str, object]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise NotAProjectError(f"'{path}' is not valid YAML: {exc}") from None
-    if not isinstance(data, dict) or "framework" not in data or "_commit" not in data:
+    if (
+        not isinstance(data, dict)
+        or "framework" not in data
+        or (versioned and "_commit" not in data)
+    ):
         raise NotAProjectError(
             f"'{project}' is not an apigen project: {ANSWERS_FILE} records no framework "
             "or template version"

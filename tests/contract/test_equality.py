@@ -82,6 +82,11 @@ def shape(node: Any, document: dict[str, Any], *, writing: bool, depth: int = 0)
     node = _resolve(node, document)
     if not isinstance(node, dict) or depth > 6:
         return None
+    if "allOf" in node and len(node["allOf"]) == 1:
+        # One schema with what the reference cannot carry beside it (a default): that schema.
+        (only,) = node["allOf"]
+        rest = {k: v for k, v in node.items() if k != "allOf"}
+        return shape({**_resolve(only, document), **rest}, document, writing=writing, depth=depth)
     if "allOf" in node:
         merged: dict[str, Any] = {"properties": {}, "required": []}
         for part in node["allOf"]:

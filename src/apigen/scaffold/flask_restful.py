@@ -265,6 +265,8 @@ class Member:
         }[self.type]
         if nullable:
             schema += ', "nullable": True'
+        if self.type in ("email", "url") and self.field.optional:
+            return f'values.Value({{"oneOf": [{{{schema}}}, values.BLANK]}})'
         return f"values.Value({{{schema}}})"
 
     @property

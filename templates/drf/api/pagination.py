@@ -158,8 +158,20 @@ class PageNumberPagination(pagination.PageNumberPagination):
         }
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        # Documented as free text, as the service reads it: a page size that is not a number
+        # from 1 to 100 is ignored (the default, or 100), never refused.
+        parameters = [
+            {
+                **parameter,
+                "description": "Objects per page: 1 to 100, default 20.",
+                "schema": {"type": "string"},
+            }
+            if parameter["name"] == self.page_size_query_param
+            else parameter
+            for parameter in super().get_schema_operation_parameters(view)
+        ]
         return [
-            *super().get_schema_operation_parameters(view),
+            *parameters,
             {
                 "name": self.cursor_query_param,
                 "required": False,
