@@ -266,7 +266,7 @@ class Member:
         if nullable:
             schema += ', "nullable": True'
         if self.type in ("email", "url") and self.field.optional:
-            return f'values.Value({{"oneOf": [{{{schema}}}, values.BLANK]}})'
+            return f'values.Value({{"anyOf": [{{{schema}}}, values.BLANK]}})'
         return f"values.Value({{{schema}}})"
 
     @property
