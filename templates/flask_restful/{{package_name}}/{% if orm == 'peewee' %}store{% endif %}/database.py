@@ -55,13 +55,13 @@ _INDEXES = re.compile(r"^(\s*indexes = )\[(.*)\]$", re.MULTILINE)
 # ``?search=`` is ``column ILIKE '%term%'`` on PostgreSQL, which trigram indexes serve, and
 # which Peewee's models cannot describe: a model names its searched fields in its Meta's
 # ``trigram_indexes``, and the migration that creates its table creates them, on PostgreSQL.
-TRIGRAM_INDEXES = """
+_TRIGRAM = """
 
 if isinstance(getattr(database, "obj", database), pw.PostgresqlDatabase):
     # pg_trgm is a trusted extension (PostgreSQL 13+): the database's owner may create it.
     migrator.sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    for name, table, column in {indexes}:
-        migrator.sql(f"CREATE INDEX {{name}} ON {{table}} USING gin ({{column}} gin_trgm_ops)")
+    for name, table, column in INDEXES:
+        migrator.sql(f"CREATE INDEX {name} ON {table} USING gin ({column} gin_trgm_ops)")
 """
 
 # Plain PostgreSQL (psycopg 3) and MySQL (PyMySQL) URLs get a pool of connections.
@@ -176,7 +176,7 @@ class Migrations(Router):
         rounding = sorted(set(_ROUNDING.findall(migrate + rollback)))
         trigram = self.trigram_indexes()
         if trigram:
-            block = TRIGRAM_INDEXES.format(indexes=tuple(trigram))
+            block = _TRIGRAM.replace("INDEXES", repr(tuple(trigram)))
             migrate = migrate.rstrip() + block.replace("\n", "\n    ").rstrip()
         code = MIGRATION.format(
             title=name.split("_", 1)[1].replace("_", " ").capitalize(),
