@@ -2,6 +2,7 @@
 
     uv run python benchmarks/scale.py [--rows 1000 --rows 1000000] [--framework drf]
                                       [--orm peewee] [--database postgresql] [--repeat 5]
+                                      [--resource books]
 
 For each selected framework and ORM and each server database (PostgreSQL, MySQL/MariaDB), apigen
 renders the service with JWT authentication and installs it as ``apigen smoke`` does (shared
@@ -20,6 +21,13 @@ pages) and each ``previous`` back.
 The table prints milliseconds per size and each size's ratio to the smallest; the goal is
 every request but the middle page within 3x of its time at the smallest size (on MySQL, the
 search scans: see docs/performance.md). Databases are dropped at the end, servers stopped.
+
+``--resource books`` measures a resource made by ``apigen add resource`` instead: the project
+gets ``apigen smoke``'s authors and books (every field type, a reference to the authors), and
+the books table grows, over a hundred authors, the same way. Timed likewise: page 1, a search
+(``?search=book 123456``), each ordering, each filter (``in_print``, ``status``, ``author``),
+the middle page by number, ``next`` and ``previous`` from the middle of ``?in_print=false``,
+and each ``next`` and ``previous`` from page 1 of ``?ordering=-price``.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ import tempfile
 import time
 import urllib.parse
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +60,53 @@ from apigen.smoke import (
 )
 
 ORMS = {"drf": ("django",), "flask-restful": ("sqlalchemy", "peewee")}
-TABLES = {"django": ("api_item", "auth_user"), "sqlalchemy": ("items", "users")}
-TABLES["peewee"] = TABLES["sqlalchemy"]
+USERS = {"django": "auth_user", "sqlalchemy": "users", "peewee": "users"}
 DATABASES = ("postgresql", "mysql")
-SEARCH = "item 123456"
 MIDDLE = "page rows/40 by number (OFFSET)"
-FILTERED_NEXT = "next from the middle of in_stock=false"
-FILTERED_PREVIOUS = "previous from the middle of in_stock=false"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A collection measured: its tables and the requests of its list."""
+
+    name: str
+    tables: dict[str, str]  # its table, by ORM
+    search: str
+    orderings: tuple[str, ...]
+    filters: tuple[str, ...]  # ``name=value``; ``{author}``: an author's id
+    deep_filter: str  # the filter whose middle page's cursors are followed
+    hops: str  # the ordering whose pages are walked from page 1
+    targets: dict[str, str] | None = None  # the table of the authors, by ORM
+
+
+ITEMS = Listing(
+    "items",
+    {"django": "api_item", "sqlalchemy": "items", "peewee": "items"},
+    search="item 123456",
+    orderings=("-price", "name", "-created_at"),
+    filters=("in_stock=true", "in_stock=false"),
+    deep_filter="in_stock=false",
+    hops="-price",
+)
+# apigen smoke's added resource (smoke.ADDED_RESOURCES): every ordering and filter of it.
+BOOKS = Listing(
+    "books",
+    {"django": "books_book", "sqlalchemy": "books", "peewee": "books"},
+    search="book 123456",
+    orderings=("title", "-pages", "price", "contact", "-status", "-created_at"),
+    filters=(
+        "in_print=true",
+        "in_print=false",
+        "status=published",
+        "status=draft",
+        "author={author}",
+    ),
+    deep_filter="in_print=false",
+    hops="-price",
+    targets={"django": "authors_author", "sqlalchemy": "authors", "peewee": "authors"},
+)
+LISTINGS = {listing.name: listing for listing in (ITEMS, BOOKS)}
+AUTHORS = 100  # the books' authors, each with as many books as the others
 
 # Rows numbered from 1: names and descriptions that a search finds, prices and stock spread
 # out, creation times rising with the id (as a service that only appends would have them).
@@ -76,6 +125,46 @@ FILL = {
                TIMESTAMP '2026-01-01 00:00:00' + INTERVAL seq SECOND,
                TIMESTAMP '2026-01-01 00:00:00' + INTERVAL seq SECOND, {owner}
         FROM seq_{first}_to_{last}
+    """,
+}
+# The books likewise, each of the hundred authors writing one in a hundred; one in five
+# published, half in print. ``{owner_column}`` and ``{owner}`` are empty without auth.
+FILL_BOOKS = {
+    "postgresql": """
+        INSERT INTO {items} (title, summary, pages, price, in_print, published, printed_at,
+                             contact, isbn, status, author_id, created_at, updated_at{owner_column})
+        SELECT 'book ' || n, 'summary of book ' || n, 1 + n % 10000,
+               (n::bigint * 7919 % 10000000) / 100.0, n % 2 = 0, date '2000-01-01' + n % 9000,
+               NULL, 'writer' || n % 50000 || '@example.com', md5(n::text)::uuid,
+               CASE WHEN n % 5 = 1 THEN 'published' ELSE 'draft' END,
+               {author} + n % {count}, timestamp '2026-01-01' + n * interval '1 second',
+               timestamp '2026-01-01' + n * interval '1 second'{owner}
+        FROM generate_series({first}, {last}) AS n
+    """,
+    "mysql": """
+        INSERT INTO {items} (title, summary, pages, price, in_print, published, printed_at,
+                             contact, isbn, status, author_id, created_at, updated_at{owner_column})
+        SELECT CONCAT('book ', seq), CONCAT('summary of book ', seq), 1 + seq % 10000,
+               (seq * 7919 % 10000000) / 100.0, seq % 2 = 0,
+               DATE '2000-01-01' + INTERVAL (seq % 9000) DAY, NULL,
+               CONCAT('writer', seq % 50000, '@example.com'), LPAD(HEX(seq), 32, '0'),
+               IF(seq % 5 = 1, 'published', 'draft'), {author} + seq % {count},
+               TIMESTAMP '2026-01-01 00:00:00' + INTERVAL seq SECOND,
+               TIMESTAMP '2026-01-01 00:00:00' + INTERVAL seq SECOND{owner}
+        FROM seq_{first}_to_{last}
+    """,
+}
+FILL_AUTHORS = {
+    "postgresql": """
+        INSERT INTO {authors} (name, homepage, created_at, updated_at{owner_column})
+        SELECT 'author ' || n, '', timestamp '2026-01-01', timestamp '2026-01-01'{owner}
+        FROM generate_series(1, {count}) AS n
+    """,
+    "mysql": """
+        INSERT INTO {authors} (name, homepage, created_at, updated_at{owner_column})
+        SELECT CONCAT('author ', seq), '', TIMESTAMP '2026-01-01 00:00:00',
+               TIMESTAMP '2026-01-01 00:00:00'{owner}
+        FROM seq_1_to_{count}
     """,
 }
 ANALYZE = {"postgresql": "VACUUM ANALYZE {items}", "mysql": "ANALYZE TABLE {items}"}
@@ -115,30 +204,83 @@ def sql(runner: Runner, database: str, *statements: str) -> str:
     return output.strip().splitlines()[-1]
 
 
+def owned(runner: Runner, owner: str) -> dict[str, str]:
+    """The owner's column and value in an insert (none without auth), and the authors' count."""
+    auth = runner.combination.answers["auth"] != "none"
+    return {
+        "owner_column": ", owner_id" if auth else "",
+        "owner": f", {owner}" if auth else "",
+        "count": str(AUTHORS),
+    }
+
+
+def add_authors(runner: Runner, orm: str, database: str, owner: str = "") -> str:
+    """Add the authors the books refer to (``apigen smoke``'s resources); the first one's id."""
+    authors = BOOKS.targets[orm] if BOOKS.targets else ""
+    fill = FILL_AUTHORS[database].format(authors=authors, **owned(runner, owner))
+    analyze = ANALYZE[database].format(items=authors)
+    return sql(runner, database, fill, analyze, f"SELECT min(id) FROM {authors}")
+
+
+def add_books(
+    runner: Runner, orm: str, database: str, first: int, last: int, author: str, owner: str = ""
+) -> int:
+    """Add books ``first`` to ``last``, written by the authors from ``author`` on; how many."""
+    books = BOOKS.tables[orm]
+    fill = FILL_BOOKS[database].format(
+        items=books, first=first, last=last, author=author, **owned(runner, owner)
+    )
+    analyze = ANALYZE[database].format(items=books)
+    return int(sql(runner, database, fill, analyze, f"SELECT count(*) FROM {books}"))
+
+
 class Service:
     """One rendered, migrated and served combination, growing its table on demand."""
 
-    def __init__(self, runner: Runner, orm: str, database: str, base_url: str) -> None:
+    def __init__(
+        self, runner: Runner, orm: str, database: str, base_url: str, listing: Listing
+    ) -> None:
         self.runner = runner
         self.orm = orm
         self.database = database
         self.base_url = base_url
+        self.listing = listing
         self.rows = 0
-        self.items, users = TABLES[orm]
-        self.owner = sql(runner, database, f"SELECT min(id) FROM {users}")
+        self.items = listing.tables[orm]
+        self.owner = sql(runner, database, f"SELECT min(id) FROM {USERS[orm]}")
         self.headers: dict[str, str] = {}
+        self.author = ""
+        if listing is BOOKS:
+            self.author = add_authors(runner, orm, database, self.owner)
 
     def grow(self, rows: int) -> None:
-        """Insert items up to ``rows`` and refresh the planner's statistics."""
+        """Insert rows up to ``rows`` and refresh the planner's statistics."""
         if rows > self.rows:
-            fill = FILL[self.database].format(
-                items=self.items, owner=self.owner, first=self.rows + 1, last=rows
-            )
-            analyze = ANALYZE[self.database].format(items=self.items)
-            counted = sql(
-                self.runner, self.database, fill, analyze, f"SELECT count(*) FROM {self.items}"
-            )
-            if int(counted) != rows:
+            if self.listing is BOOKS:
+                counted = add_books(
+                    self.runner,
+                    self.orm,
+                    self.database,
+                    self.rows + 1,
+                    rows,
+                    self.author,
+                    self.owner,
+                )
+            else:
+                fill = FILL[self.database].format(
+                    items=self.items, owner=self.owner, first=self.rows + 1, last=rows
+                )
+                analyze = ANALYZE[self.database].format(items=self.items)
+                counted = int(
+                    sql(
+                        self.runner,
+                        self.database,
+                        fill,
+                        analyze,
+                        f"SELECT count(*) FROM {self.items}",
+                    )
+                )
+            if counted != rows:
                 raise SystemExit(f"{self.items} holds {counted} rows, not {rows}")
             self.rows = rows
 
@@ -168,15 +310,21 @@ def best(services: dict[int, Service], paths: dict[int, str], repeat: int) -> di
 
 def measure(services: dict[int, Service], args: argparse.Namespace) -> dict[int, dict[str, float]]:
     """Every request at every size: milliseconds, best of ``--repeat``."""
-    items = "/api/v1/items/"
-    requests = {
+    listing = next(iter(services.values())).listing
+    items = f"/api/v1/{listing.name}/"
+    search = listing.search
+    requests: dict[str, str | dict[int, str]] = {
         "page 1": items,
-        f"?search={SEARCH}": f"{items}?{urllib.parse.urlencode({'search': SEARCH})}",
-        **{f"?ordering={o}": f"{items}?ordering={o}" for o in ("-price", "name", "-created_at")},
-        "?in_stock=true": f"{items}?in_stock=true",
-        "?in_stock=false": f"{items}?in_stock=false",
-        MIDDLE: {rows: f"{items}?page={max(1, rows // 40)}" for rows in services},
+        f"?search={search}": f"{items}?{urllib.parse.urlencode({'search': search})}",
+        **{f"?ordering={o}": f"{items}?ordering={o}" for o in listing.orderings},
     }
+    for condition in listing.filters:
+        # The author's id may differ from size to size: named as the first author's.
+        requests[f"?{condition.format(author='1')}"] = {
+            rows: f"{items}?{condition.format(author=service.author)}"
+            for rows, service in services.items()
+        }
+    requests[MIDDLE] = {rows: f"{items}?page={max(1, rows // 40)}" for rows in services}
     result: dict[int, dict[str, float]] = {rows: {} for rows in services}
     for name, path in requests.items():
         paths = path if isinstance(path, dict) else dict.fromkeys(services, path)
@@ -184,17 +332,22 @@ def measure(services: dict[int, Service], args: argparse.Namespace) -> dict[int,
             result[rows][name] = elapsed
     # From the middle page of a filter, reached by number, one step each way by its cursors:
     # a cursor deep into a filtered listing (MariaDB's plan for these once grew with depth).
+    deep = listing.deep_filter
     middles = {
-        rows: service.get(f"{items}?in_stock=false&page={max(3, rows // 80)}")[1]
+        rows: service.get(f"{items}?{deep}&page={max(3, rows // 80)}")[1]
         for rows, service in services.items()
     }
-    for link, name in (("next", FILTERED_NEXT), ("previous", FILTERED_PREVIOUS)):
+    for link in ("next", "previous"):
         paths = {rows: path_of(page[link]) for rows, page in middles.items()}
         for rows, elapsed in best(services, paths, args.repeat).items():
-            result[rows][name] = elapsed
+            result[rows][f"{link} from the middle of {deep}"] = elapsed
     # Each size walks its own chain of links; a step of every chain is timed in turn.
-    pages = {rows: service.get(f"{items}?ordering=-price")[1] for rows, service in services.items()}
-    for link, name in (("next", "each next (-price), worst"), ("previous", "each previous, worst")):
+    hops = listing.hops
+    pages = {rows: service.get(f"{items}?ordering={hops}")[1] for rows, service in services.items()}
+    for link, name in (
+        ("next", f"each next ({hops}), worst"),
+        ("previous", "each previous, worst"),
+    ):
         for _ in range(args.hops):
             if not all(page[link] for page in pages.values()):
                 break
@@ -213,11 +366,13 @@ def serve(
     sizes: list[int],
     work: Path,
     environments: Environments,
+    listing: Listing = ITEMS,
 ) -> Iterator[dict[int, Service]]:
     """The combination's servers by table size, each over a database of its own.
 
-    Rendered and installed once; per size, a database migrated, with a user and that many
-    items, and a gunicorn. Databases are dropped and servers stopped on the way out.
+    Rendered and installed once (and given smoke's added resources, to measure the books);
+    per size, a database migrated, with a user and that many rows, and a gunicorn. Databases
+    are dropped and servers stopped on the way out.
     """
     answers = options.complete(
         {"framework": framework, "orm": orm, "auth": "jwt", "database": database}
@@ -234,13 +389,15 @@ def serve(
                 runner.render()
             runner.install()
             stack.enter_context(runner.database())
+            if not services and listing is not ITEMS:
+                runner.add()
             runner.run([a.format(package=runner.package) for a in _MIGRATE[framework]], env=env)
             runner.run(
                 [a.format(package=runner.package) for a in _CREATE_USER[framework]],
                 env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
             )
             base_url = stack.enter_context(runner.server(env))
-            services[rows] = Service(runner, orm, database, base_url)
+            services[rows] = Service(runner, orm, database, base_url, listing)
             print(f"[{framework}/{orm}/{database}] filling {rows:,} rows", flush=True)
             services[rows].grow(rows)
         # Signed in once every table is full: access tokens live only a few minutes.
@@ -280,6 +437,12 @@ def main() -> None:
     parser.add_argument("--hops", type=int, default=5, help="next links followed from page 1")
     parser.add_argument("--workdir", type=Path, help="projects and logs (default: a temp dir)")
     parser.add_argument("--json", type=Path, help="also write the measurements as JSON")
+    parser.add_argument(
+        "--resource",
+        choices=list(LISTINGS),
+        default="items",
+        help="the collection measured: the template's items, or an added resource",
+    )
     args = parser.parse_args()
     sizes = sorted(set(args.rows or [1_000, 100_000, 1_000_000]))
     work = args.workdir or Path(tempfile.mkdtemp(prefix="apigen-scale-"))
@@ -292,8 +455,13 @@ def main() -> None:
             for orm in ORMS[framework]:
                 if args.orm and orm not in args.orm:
                     continue
+                listing = LISTINGS[args.resource]
                 title = f"{framework} / {orm} / {database}"
-                with serve(framework, orm, database, sizes, work, environments) as services:
+                if listing is not ITEMS:
+                    title = f"{listing.name}: {title}"
+                with serve(
+                    framework, orm, database, sizes, work, environments, listing
+                ) as services:
                     print(f"[{title}] measuring", flush=True)
                     table = measure(services, args)
                 print(json.dumps(table), flush=True)

@@ -125,6 +125,13 @@ def test_peewee_models_refer_refuse_or_cascade(tmp_path: Path) -> None:
     assert '(("maker", "id"), False),' in model
     # A choice is both ordered and filtered by: one index serves both (MySQL refuses two).
     assert model.count('(("status", "id"), False),') == 1
+    # `flask db migrate` makes the trigram indexes of the searched fields, on PostgreSQL only.
+    searched = [m for m in known["gadgets"].fields if m.searchable]
+    assert [m.name for m in searched] == ["label", "notes", "contact", "nickname"]
+    assert 'trigram_indexes = ("label", "notes", "contact", "nickname")' in model
+    mysql = Project(tmp_path, {**project(tmp_path, "peewee").answers, "database": "mysql"})
+    elsewhere = FlaskRestfulScaffold().render(mysql, [known["gadgets"]], known)
+    assert "trigram_indexes" not in elsewhere.created["svc/store/resources/gadgets.py"]
     registry = changes.created["svc/store/resources/__init__.py"]
     assert "ADDED_MODELS: tuple[type[BaseModel], ...] = (Author, Book, Gadget)" in registry
 

@@ -136,8 +136,8 @@ def _literal(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _index_name(resource: Resource, field: str) -> str:
-    name = f"{resource.name}_{field}_id"
+def _index_name(resource: Resource, field: str, suffix: str = "id") -> str:
+    name = f"{resource.name}_{field}_{suffix}"
     if len(name) <= MAX_INDEX_NAME:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
@@ -254,11 +254,19 @@ class _Fields:
     @property
     def indexed_by_listing(self) -> list[str]:
         """Fields the listing orders or filters by, each with its ``(field, id)`` index."""
-        return [f.name for f in self.resource.fields if f.orderable or f.type in ("boolean",)]
+        return [f.name for f in self.resource.fields if f.orderable or f.filterable]
 
     def indexes(self) -> list[tuple[str, str]]:
         names = [*self.indexed_by_listing, "created_at"]
         return [(name, _index_name(self.resource, name)) for name in names]
+
+    def trigram_indexes(self) -> list[tuple[str, str]]:
+        """The searched fields and their trigram indexes' names (PostgreSQL's ``?search=``)."""
+        return [
+            (f.name, _index_name(self.resource, f.name, "trgm"))
+            for f in self.resource.fields
+            if f.searchable
+        ]
 
     def serializer(self, f: Field) -> str | None:
         """A declared serializer field: one with a default that a PUT without it restores.
@@ -539,6 +547,7 @@ class DrfScaffold:
                 )
         every = {**known, **{r.name: r for r in new}}
         auth = project.answer("auth") != "none"
+        postgresql = project.answer("database") == "postgresql"
         environment = _environment()
         changes = Changes()
         for resource in new:
@@ -547,6 +556,8 @@ class DrfScaffold:
                 "r": resource,
                 "f": fields,
                 "auth": auth,
+                # `?search=` reads trigram indexes on PostgreSQL.
+                "trigram": postgresql and bool(fields.trigram_indexes()),
                 "helpers": _helpers(resource, self._chain(resource, every), every),
                 "auth_scheme": AUTH_SCHEMES.get(project.answer("auth")),
                 "one": f"the_{resource.singular}"
@@ -563,6 +574,11 @@ class DrfScaffold:
                 ("test_resource.py.jinja", f"tests/test_{resource.name}.py"),
             ):
                 changes.created[path] = environment.get_template(template).render(context)
+            if context["trigram"]:
+                # pg_trgm, which the api's migrations create, before this app's first one.
+                changes.created[f"{base}/migrations/0001_trigram.py"] = environment.get_template(
+                    "migration_trigram.py.jinja"
+                ).render(context)
         ordered = sorted(every.values(), key=lambda r: r.name)
         registry = {"resources": ordered}
         changes.edited["resources/__init__.py"] = environment.get_template(

@@ -52,6 +52,17 @@ def rollback(migrator: Migrator, database: pw.Database, *, fake: bool = False) -
 _ROUNDING = re.compile(r"\bROUND_[A-Z0-9_]+\b")
 # ... and a frozen model's indexes as a list, a mutable class attribute (Ruff's RUF012).
 _INDEXES = re.compile(r"^(\s*indexes = )\[(.*)\]$", re.MULTILINE)
+# ``?search=`` is ``column ILIKE '%term%'`` on PostgreSQL, which trigram indexes serve, and
+# which Peewee's models cannot describe: a model names its searched fields in its Meta's
+# ``trigram_indexes``, and the migration that creates its table creates them, on PostgreSQL.
+_TRIGRAM = """
+
+if isinstance(getattr(database, "obj", database), pw.PostgresqlDatabase):
+    # pg_trgm is a trusted extension (PostgreSQL 13+): the database's owner may create it.
+    migrator.sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    for name, table, column in INDEXES:
+        migrator.sql(f"CREATE INDEX {name} ON {table} USING gin ({column} gin_trgm_ops)")
+"""
 
 # Plain PostgreSQL (psycopg 3) and MySQL (PyMySQL) URLs get a pool of connections.
 _POOLED = {"postgres": "postgresql+pool", "postgresql": "postgresql+pool", "mysql": "mysql+pool"}
@@ -137,12 +148,36 @@ def referrers(row: Model) -> list[str]:
 class Migrations(Router):
     """peewee-migrate's router, writing typed migrations that Ruff has fixed and formatted."""
 
+    models: tuple[type[Model], ...] = ()
+
+    def create(self, name: str = "auto", *, auto: Any = False) -> str | None:
+        """Write a migration from the changes of the models ``auto`` lists since the last one."""
+        self.models = tuple(auto) if isinstance(auto, list) else ()
+        written: str | None = super().create(name, auto=auto)
+        return written
+
+    def trigram_indexes(self) -> list[tuple[str, str, str]]:
+        """Name, table and column of the trigram indexes of the tables new in this migration."""
+        known = {model._meta.table_name for model in self.migrator.orm}
+        return [
+            (f"{meta.table_name}_{column}_trgm", meta.table_name, column)
+            for meta in (model._meta for model in self.models)
+            if meta.table_name not in known
+            for column in (
+                meta.fields[name].column_name for name in getattr(meta, "trigram_indexes", ())
+            )
+        ]
+
     def compile(
         self, name: str, migrate: str = "", rollback: str = "", num: int | None = None
     ) -> str:
         """Write migration ``name``, numbered after the last one; returns its module name."""
         name = f"{(len(self.todo) if num is None else num) + 1:03}_{name}"
         rounding = sorted(set(_ROUNDING.findall(migrate + rollback)))
+        trigram = self.trigram_indexes()
+        if trigram:
+            block = _TRIGRAM.replace("INDEXES", repr(tuple(trigram)))
+            migrate = migrate.rstrip() + block.replace("\n", "\n    ").rstrip()
         code = MIGRATION.format(
             title=name.split("_", 1)[1].replace("_", " ").capitalize(),
             imports=f"\nfrom decimal import {', '.join(rounding)}\n" if rounding else "",
