@@ -414,7 +414,7 @@ class Runner:
             api_key = self.create_api_key(USERNAME, env) if auth == "apikey" else None
             access_token = issuer.token(USERNAME) if issuer is not None else None
             with self.server(env) as base_url:
-                live_check(base_url, auth, api_key=api_key, access_token=access_token, added=True)
+                live_check(base_url, auth, api_key=api_key, access_token=access_token)
 
     # Helpers -------------------------------------------------------------------------------
 
@@ -784,16 +784,11 @@ def sign_in(
 
 
 def live_check(
-    base_url: str,
-    auth: str,
-    *,
-    api_key: str | None = None,
-    access_token: str | None = None,
-    added: bool = False,
+    base_url: str, auth: str, *, api_key: str | None = None, access_token: str | None = None
 ) -> None:
-    """The live part of a smoke run: probes, then one item through its whole lifecycle.
+    """The live part of a smoke run: probes, an item's lifecycle, then the added resources.
 
-    With ``added``, the resources of the add step too (:data:`ADDED_RESOURCES`).
+    The resources are those of the add step (:data:`ADDED_RESOURCES`).
     """
     health = _expect(request(base_url, "GET", "/health"), 200, "GET /health")
     if health.json() != {"status": "ok"}:
@@ -818,8 +813,7 @@ def live_check(
     _expect(request(base_url, "PATCH", path, {"price": "1.50"}, headers), 200, f"PATCH {path}")
     _expect(request(base_url, "DELETE", path, None, headers), 204, f"DELETE {path}")
     _expect(request(base_url, "GET", path), 404, f"GET {path} after DELETE")
-    if added:
-        _check_added_resources(base_url, headers)
+    _check_added_resources(base_url, headers)
 
 
 def _check_added_resources(base_url: str, headers: Mapping[str, str]) -> None:
