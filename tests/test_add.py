@@ -333,6 +333,21 @@ class TestRefusals:
         assert snapshot(project) == before
         assert tools.commands == []
 
+    def test_a_project_without_a_registry_module_is_refused(
+        self, tmp_path: Path, runner: CliRunner, tools: Recorder
+    ) -> None:
+        answers = {"framework": "flask-restful", "auth": "token"}
+        project = generate("shop", answers, tmp_path / "shop").path
+        (project / "shop" / "store" / "resources" / "__init__.py").unlink()
+        commit_all(project, "as an older apigen made it")
+
+        code, output = invoke(runner, project, "resource", "authors", "name:string")
+
+        assert code == 2
+        assert "'shop/store/resources/__init__.py' is missing" in output
+        assert output.count("\n") == 1
+        assert tools.commands == []
+
     def test_a_file_it_would_create_that_exists_is_refused(
         self, project: Path, runner: CliRunner, tools: Recorder
     ) -> None:

@@ -179,15 +179,17 @@ def add(
 def _check_requirements(root: Path, requirements: Sequence[tuple[str, str]]) -> None:
     """Refuse a project whose template lacks what the resources' modules build on."""
     for path, text in requirements:
-        try:
-            held = (root / path).read_text(encoding="utf-8")
-        except OSError:
-            held = ""
-        if text not in held:
-            raise OutdatedProjectError(
-                f"'{path}' lacks `{text}`, which added resources build on: the project predates "
-                "this apigen, so run `apigen update` first, then add resources"
-            )
+        module = root / path
+        if not module.is_file():
+            missing = f"'{path}' is missing"
+        elif text not in module.read_text(encoding="utf-8"):
+            missing = f"'{path}' lacks `{text}`"
+        else:
+            continue
+        raise OutdatedProjectError(
+            f"{missing}, which added resources build on: the project predates this apigen, "
+            "so run `apigen update` first, then add resources"
+        )
 
 
 def changed_files(project: Path) -> list[str]:

@@ -62,6 +62,8 @@ class Scaffold(Protocol):
     def requirements(self, project: Project) -> list[tuple[str, str]]:
         """``(path, text)``: what the project must hold for the written modules to work.
 
+        Each file must exist and contain its text (which may be empty: the file alone).
+
         The registration points and the shared helpers the resources import, which projects
         made by an older apigen may lack until ``apigen update`` brings them.
         """

@@ -666,7 +666,7 @@ class FlaskRestfulScaffold:
             # The registry of added models (Peewee's also lists them for its tables).
             (
                 f"{package}/store/resources/__init__.py",
-                "ADDED_MODELS" if project.orm == "peewee" else "apigen add",
+                "ADDED_MODELS" if project.orm == "peewee" else "",
             ),
             (f"{package}/problems.py", "class Referred"),
             (f"{package}/store/database.py", "def referrers"),
