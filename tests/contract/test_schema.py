@@ -13,6 +13,7 @@ from hypothesis.errors import Unsatisfiable
 from openapi_spec_validator import validate
 from schemathesis.core.failures import FailureGroup
 
+from apigen import smoke
 from tests.contract.client import Client, anonymous, expect, media_type, show, sign_in
 from tests.contract.services import Service
 from tests.contract.transcript import operations
@@ -200,6 +201,9 @@ def _hypothesis_test(
 STATE_REFUSALS = ("already exists", "Invalid hyperlink", "Select a valid choice")
 
 
+ADDED_PATHS = tuple(f"/api/v1/{name}/" for name, _ in smoke.ADDED_RESOURCES)
+
+
 def _added(path: str) -> bool:
     """Whether ``path`` is an added resource's (test_resources.py: smoke's authors and books).
 
@@ -208,7 +212,7 @@ def _added(path: str) -> bool:
     document can say, and an empty filter is ignored on DRF (django-filter) where its enum
     does not list it. Every other check holds: no server error, every answer as documented.
     """
-    return path.startswith(("/api/v1/authors/", "/api/v1/books/"))
+    return path.startswith(ADDED_PATHS)
 
 
 def refused_by_state(response: Any) -> bool:
