@@ -195,13 +195,13 @@ def _hypothesis_test(
     return run
 
 
+ADDED_PATHS = tuple(f"/api/v1/{name}/" for name, _ in smoke.ADDED_RESOURCES)
+
+
 # What a service answers for data its schema allows but its state refuses (R2, R4, R7): a
 # value another object holds, a reference to an object that does not exist. A document cannot
 # say which values are taken or which objects exist.
 STATE_REFUSALS = ("already exists", "Invalid hyperlink", "Select a valid choice")
-
-
-ADDED_PATHS = tuple(f"/api/v1/{name}/" for name, _ in smoke.ADDED_RESOURCES)
 
 
 def _added(path: str) -> bool:
