@@ -2,7 +2,8 @@
 
     uv run python benchmarks/generation.py [--runs N]
 
-Builds the wheel, installs it into a fresh venv, then interleaves, run after run:
+Builds the wheel, installs it into a fresh venv compiled to bytecode (as pip and pipx install),
+then interleaves, run after run:
 - `apigen new` with every answer given as a flag, outside any git repository (so it also makes
   the repository and its first commit), against `copier copy --data-file` of the installed
   template directory with the same answers: the goal is apigen at most 1.0x Copier;
@@ -62,7 +63,10 @@ def install_wheel(work: Path) -> Path:
     venv = work / "venv"
     subprocess.run([uv, "venv", "-q", "--python", sys.executable, venv], check=True)
     wheel = next(dist.glob("*.whl"))
-    subprocess.run([uv, "pip", "install", "-q", "--python", venv / "bin/python", wheel], check=True)
+    # As pip and pipx install it: compiled to bytecode, which a machine that sets
+    # PYTHONDONTWRITEBYTECODE would otherwise recompile on every run, on both sides.
+    install = [uv, "pip", "install", "-q", "--compile-bytecode", "--python", venv / "bin/python"]
+    subprocess.run([*install, wheel], check=True)
     return venv
 
 
