@@ -305,10 +305,11 @@ class Member:
     def filter_converter(self) -> str:
         if self.type == "boolean":
             return "parsers.lenient(parsers.boolean)"
-        if self.type == "choice":  # another value is a 400 naming the parameter, as on DRF
-            return f"values.choice({tuple_expr(self.field.choices)})"
+        # Another value is a 400 naming the parameter, as on DRF.
+        if self.type == "choice":
+            return f"parsers.unless_empty(values.choice_filter({tuple_expr(self.field.choices)}))"
         one = self.referred.singular
-        return f'values.hyperlink_key("api.{one}", get_{one})'
+        return f'parsers.unless_empty(values.hyperlink_key("api.{one}", get_{one}))'
 
     @property
     def filter_help(self) -> str:
@@ -670,7 +671,7 @@ class FlaskRestfulScaffold:
             ),
             (f"{package}/problems.py", "class Referred"),
             (f"{package}/store/database.py", "def referrers"),
-            (f"{package}/api/parsers.py", "def parse_query"),
+            (f"{package}/api/parsers.py", "def query_parser"),
         ]
 
     def render(

@@ -2,7 +2,7 @@
 
 The models are bound to a proxy that points at the database of the application whose
 context is active. A request opens a connection with its first query (the liveness probe
-opens none) and gives it back when its context ends: to a pool on PostgreSQL and MySQL.
+opens none) and gives it back to a pool when its context ends.
 """
 
 from __future__ import annotations
@@ -64,11 +64,20 @@ if isinstance(getattr(database, "obj", database), pw.PostgresqlDatabase):
         migrator.sql(f"CREATE INDEX {name} ON {table} USING gin ({column} gin_trgm_ops)")
 """
 
-# Plain PostgreSQL (psycopg 3) and MySQL (PyMySQL) URLs get a pool of connections.
-_POOLED = {"postgres": "postgresql+pool", "postgresql": "postgresql+pool", "mysql": "mysql+pool"}
+# Plain PostgreSQL (psycopg 3), MySQL (PyMySQL) and SQLite file URLs get a pool of
+# connections. Opening an SQLite file and setting its pragmas on every request cost a
+# fifth of a listing.
+_POOLED = {
+    "postgres": "postgresql+pool",
+    "postgresql": "postgresql+pool",
+    "mysql": "mysql+pool",
+    "sqlite": "sqlite+pool",
+}
 _POOL = {"max_connections": 20, "stale_timeout": 300, "timeout": 10}
+_SQLITE = {"pragmas": {"foreign_keys": 1}}
 _OPTIONS: dict[str, dict[str, Any]] = {
-    "sqlite": {"pragmas": {"foreign_keys": 1}},
+    "sqlite": _SQLITE,  # in memory: a pool would give each connection a database of its own
+    "sqlite+pool": {**_SQLITE, **_POOL},
     "postgresql+pool": _POOL,
     # MySQL's DATETIME drops fractions of a second unless asked to keep them.
     "mysql+pool": {**_POOL, "charset": "utf8mb4", "field_types": {"DATETIME": "DATETIME(6)"}},
@@ -83,13 +92,16 @@ db_cli = AppGroup("db", help="Apply and write database migrations (peewee-migrat
 
 
 def database_url(url: str) -> str:
-    """Pool plain PostgreSQL and MySQL URLs; anchor a relative SQLite path at the project root."""
+    """Pool plain URLs but SQLite's in memory; anchor a relative SQLite path at the project root."""
     parts = urlsplit(url)
+    name = parts.path[1:]
+    if parts.scheme == "sqlite":
+        if not name or name == ":memory:":
+            return url
+        if not Path(name).is_absolute():
+            url = url.replace(parts.path, f"/{BASE_DIR / name}", 1)
     if parts.scheme in _POOLED:
         return _POOLED[parts.scheme] + url[len(parts.scheme) :]
-    name = parts.path[1:]
-    if parts.scheme == "sqlite" and name and name != ":memory:" and not Path(name).is_absolute():
-        return url.replace(parts.path, f"/{BASE_DIR / name}", 1)
     return url
 
 
