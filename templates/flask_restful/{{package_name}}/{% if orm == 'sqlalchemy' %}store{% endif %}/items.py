@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, String, and_, bindparam, false, func, or_, select
+from sqlalchemy import BindParameter, Select, String, and_, bindparam, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .database import db
@@ -36,7 +36,7 @@ class ItemListing:
 
     Its statements come from ``_statements``, built once per shape of listing with the values
     as bound parameters: SQLAlchemy then neither builds a statement nor computes its cache key
-    on each request, which was a third of a listing's time.
+    on each request, which was about a quarter of a listing's time.
     """
 
     def __init__(self, shape: _Shape, parameters: dict[str, Any]) -> None:
@@ -46,12 +46,12 @@ class ItemListing:
 
     def count(self, limit: int) -> int:
         """How many items match, counting no further than ``limit``."""
-        statement = _statements(self.shape).count_query
+        statement = _statements(self.shape).matching
         return db.session.scalar(statement, {**self.parameters, "limit": limit}) or 0
 
     def fetch(self, offset: int, limit: int) -> list[Item]:
         """Up to ``limit`` items, skipping the first ``offset``."""
-        statement = _statements(self.shape).page_query
+        statement = _statements(self.shape).rows
         parameters = {**self.parameters, "offset": offset, "limit": limit}
         return list(db.session.scalars(statement, parameters))
 
@@ -60,25 +60,17 @@ class ItemListing:
     ) -> list[Item]:
         """Up to ``limit`` items after this position (before it, nearest first, if reversed)."""
         name = self.ordering.lstrip("-")
-        descending = self.ordering.startswith("-") != reverse
-        past, reached = (operator.lt, operator.le) if descending else (operator.gt, operator.ge)
-        condition = past(Item.id, row_id)
+        parameters = {**self.parameters, "row_id": row_id, "limit": limit}
         if name != "id":
             if value is None:
                 raise ValueError("a cursor of this ordering holds a value")
-            column = getattr(Item, name)
-            key = _VALUES[name](value)
-            # The first condition alone is the index's range; the second skips the ties before.
-            condition = and_(
-                reached(column, key), or_(past(column, key), and_(column == key, condition))
-            )
+            parameters["value"] = _VALUES[name](value)
         # The ids first, a range of one index whatever the filter, then the rows by id: asked
         # for whole rows of ``in_stock = 1 AND id > 500000``, MariaDB reads the stock index
         # from the first item in stock instead, skipping every entry before the cursor.
-        ordered = _ordered(_matching(self.shape), self.ordering, reverse=reverse)
-        beyond = ordered.where(condition).with_only_columns(Item.id).limit(limit)
-        ids = list(db.session.scalars(beyond, self.parameters))
-        return list(db.session.scalars(ordered.where(Item.id.in_(ids)), self.parameters))
+        ids_query, rows_query = _beyond_statements(self.shape, reverse)
+        ids = list(db.session.scalars(ids_query, parameters))
+        return list(db.session.scalars(rows_query, {**self.parameters, "ids": ids}))
 
 
 class _Shape(NamedTuple):
@@ -91,8 +83,10 @@ class _Shape(NamedTuple):
 
 
 class _Statements(NamedTuple):
-    count_query: Select[int]
-    page_query: Select[Item]
+    """Which items match (how many, or the ids past a cursor), and the rows to answer with."""
+
+    matching: Select[int]
+    rows: Select[Item]
 
 
 @functools.lru_cache(maxsize=256)
@@ -102,9 +96,31 @@ def _statements(shape: _Shape) -> _Statements:
     bounded = matching.with_only_columns(Item.id).limit(bindparam("limit")).subquery()
     ordered = _ordered(matching, shape.ordering)
     return _Statements(
-        count_query=select(func.count()).select_from(bounded),
-        page_query=ordered.limit(bindparam("limit")).offset(bindparam("offset")),
+        matching=select(func.count()).select_from(bounded),
+        rows=ordered.limit(bindparam("limit")).offset(bindparam("offset")),
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _beyond_statements(shape: _Shape, reverse: bool) -> _Statements:
+    """The ids (``:limit`` of them) past ``:value`` and ``:row_id``, then their rows (``:ids``).
+
+    Reversed, the ids before the position, nearest first.
+    """
+    name = shape.ordering.lstrip("-")
+    descending = shape.ordering.startswith("-") != reverse
+    past, reached = (operator.lt, operator.le) if descending else (operator.gt, operator.ge)
+    condition = past(Item.id, bindparam("row_id"))
+    if name != "id":
+        column = getattr(Item, name)
+        value: BindParameter[Any] = bindparam("value")
+        # The first condition alone is the index's range; the second skips the ties before.
+        condition = and_(
+            reached(column, value), or_(past(column, value), and_(column == value, condition))
+        )
+    ordered = _ordered(_matching(shape), shape.ordering, reverse=reverse)
+    beyond = ordered.where(condition).with_only_columns(Item.id).limit(bindparam("limit"))
+    return _Statements(beyond, ordered.where(Item.id.in_(bindparam("ids", expanding=True))))
 
 
 def _matching(shape: _Shape) -> Select[Item]:
