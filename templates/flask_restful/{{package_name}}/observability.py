@@ -58,8 +58,6 @@ def configure_logging(level: str) -> None:
             },
             "loggers": {
                 __package__: {"handlers": ["stdout"], "level": level, "propagate": False},
-                # Its warnings: the throttle counters moved to memory, their storage being down.
-                "flask-limiter": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
             },
         }
     )

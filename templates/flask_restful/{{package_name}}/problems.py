@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import math
-import time
 from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
-from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import (
     BadRequest,
     Conflict,
     HTTPException,
     SecurityError,
+    TooManyRequests,
     default_exceptions,
 )
 
 from . import xml
 from .accept import prefers_xml
-from .extensions import limiter
 from .json import dump_bytes
 from .store import database
 
@@ -98,20 +95,12 @@ def _detail(error: HTTPException) -> str:
     return DEFAULT_DETAILS.get(code, f"{HTTPStatus(code).phrase}.")
 
 
-def _retry_after() -> int:
-    """Whole seconds until the limit that was hit lets a request through again."""
-    current = limiter.current_limit
-    reset_at = current.window.reset_time if current is not None else time.time()
-    return max(1, math.ceil(reset_at - time.time()))
-
-
 def handle_http_exception(error: HTTPException) -> Response:
     """Werkzeug's and the API's own HTTP errors."""
     code = error.code or 500
     headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
-    if isinstance(error, RateLimitExceeded):
-        wait = _retry_after()
-        headers["Retry-After"] = str(wait)
+    if isinstance(error, TooManyRequests) and "Retry-After" in headers:
+        wait = headers["Retry-After"]  # whole seconds (``throttling``)
         return problem(
             code, f"Request was throttled. Expected available in {wait} seconds.", headers=headers
         )

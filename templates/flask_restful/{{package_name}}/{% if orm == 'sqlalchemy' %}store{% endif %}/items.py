@@ -171,9 +171,13 @@ def find_items(
     return ItemListing(_Shape(len(terms), in_stock is not None, ordering or "id"), parameters)
 
 
+# Built once: ``session.get`` builds its query, and computes the query's cache key, each time.
+_ITEM = select(Item).where(Item.id == bindparam("item_id"))
+
+
 def get_item(item_id: int) -> Item | None:
     """The item with this id, if there is one."""
-    return db.session.get(Item, item_id)
+    return db.session.scalars(_ITEM, {"item_id": item_id}).one_or_none()
 
 
 def create_item(values: Mapping[str, Any]) -> Item:
