@@ -47,6 +47,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -717,6 +718,78 @@ def measure(servers: list[Server], args: argparse.Namespace) -> Measurements:
     return results
 
 
+def count_instructions(server: Server, op: str, calls: int, work: Path) -> tuple[str, str, float]:
+    """Instructions per request of ``op`` on ``server``: in-process WSGI calls under callgrind.
+
+    Runs ``wsgi_calls.py`` with the server's interpreter, directory and environment, so with
+    its settings, database and packages; only the measured calls are counted.
+    """
+    operation = OPERATIONS[op]
+    out = work / f"callgrind-{server.name.replace(' ', '-')}-{op.replace(' ', '-')}.out"
+    python = Path(server.command[0]).with_name("python")
+    command = [
+        *("valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"),
+        *(str(python), str(Path(__file__).with_name("wsgi_calls.py")), server.command[-1]),
+        *(operation.method, operation.path, json.dumps(server.headers(operation)), str(calls)),
+    ]
+    done = subprocess.run(
+        command,
+        cwd=server.cwd,
+        env=server.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise SystemExit(f"{server.name}, {op}: {done.stderr[-2000:]}")
+    total = 0
+    for part in work.glob(f"{out.name}*"):
+        # A dump's "totals:" line (its "summary:" line counts from the start of the dump).
+        total += sum(
+            int(line.split()[1])
+            for line in part.read_text(encoding="utf-8").splitlines()
+            if line.startswith("totals:")
+        )
+        part.unlink()
+    return server.family, op, total / calls
+
+
+def instructions(servers: list[Server], args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """``--instructions``: every server's reads counted by callgrind, and the goals' ratios."""
+    runs = [(s, op) for s in servers for op in s.operations if OPERATIONS[op].method == "GET"]
+    print(
+        f"\nInstructions: {len(runs)} server/operation pairs, {args.calls} calls each under"
+        f" callgrind, {os.cpu_count()} at a time (creates are left out: they write)",
+        flush=True,
+    )
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        futures = [pool.submit(count_instructions, s, op, args.calls, work) for s, op in runs]
+        counted = [future.result() for future in futures]
+    per_request = {(family, op): count for family, op, count in counted}
+    print(f"\n| {'server':<31} | {'operation':<12} | {'instructions/request':>20} |")
+    print(f"|{'-' * 33}|{'-' * 14}|{'-' * 22}|")
+    for (family, op), count in per_request.items():
+        print(f"| {family:<31} | {op:<12} | {count:>20,.0f} |")
+    print("\nGoals: baseline instructions per request over the service's (higher is better):")
+    goals = []
+    for service, baseline, op, target in GOALS:
+        if (service, op) not in per_request or (baseline, op) not in per_request:
+            continue
+        ratio = per_request[baseline, op] / per_request[service, op]
+        goal = f"{service} / {baseline}, {op}"
+        goals.append({"goal": goal, "target": target, "ratio": ratio})
+        verdict = "met" if ratio >= target else "NOT met"
+        print(f"| {goal:<58} | {target:4.1f}x | {ratio:5.2f}x | {verdict:<7} |")
+    return {
+        "instructions": [
+            {"server": family, "operation": op, "per_request": count}
+            for (family, op), count in per_request.items()
+        ],
+        "instruction_goals": goals,
+    }
+
+
 def _loadavg() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
@@ -953,6 +1026,12 @@ def main() -> None:
         metavar="FRAMEWORK=DIR",
         help="serve this generated project (e.g. drf=./my-svc) instead of rendering one",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count each read's instructions under callgrind instead of loading with wrk",
+    )
+    parser.add_argument("--calls", type=int, default=50, help="calls per count (--instructions)")
     parser.add_argument("--profile", action="store_true", help="then py-spy each service")
     parser.add_argument("--profile-seconds", type=int, default=10)
     parser.add_argument("--python", help="a version or an interpreter (default: this one)")
@@ -969,7 +1048,9 @@ def main() -> None:
     args.connections = args.connections or list(CONNECTIONS)
     args.operations = tuple(args.operation or OPERATIONS)
     args.wrk = shutil.which("wrk")
-    if not args.wrk:
+    if args.instructions and not shutil.which("valgrind"):
+        raise SystemExit("valgrind is not installed (Debian/Ubuntu: apt-get install -y valgrind)")
+    if not args.wrk and not args.instructions:
         raise SystemExit("wrk is not installed (Debian/Ubuntu: apt-get install -y wrk)")
     frameworks = args.framework or list(options.FRAMEWORKS)
 
@@ -1002,7 +1083,9 @@ def main() -> None:
                 seed_service(server)
             check_answers(server)
         summary: dict[str, Any] = {}
-        if args.rounds:  # --rounds 0 --profile: only the profiles
+        if args.instructions:
+            summary = instructions(servers, args, work)
+        elif args.rounds:  # --rounds 0 --profile: only the profiles
             summary = report(servers, measure(servers, args), args)
         if args.profile:
             for server in servers:
