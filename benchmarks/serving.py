@@ -84,7 +84,7 @@ NEW_ITEM = {
 }
 # Throttling must not answer 429 under load, but its bookkeeping still runs on every request.
 # A one-second window keeps that bookkeeping the size a real client's would be: DRF and
-# Flask-Limiter (moving window) keep one timestamp per request in the window, so a huge
+# limits (moving window, Flask-RESTful) keep one timestamp per request in the window, so a huge
 # per-minute rate would make every request pay for a history of the whole run.
 UNTHROTTLED = "1000000/second"
 # The frame of gunicorn's workers (sync and gthread) that serves one request.
