@@ -10,15 +10,24 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 import click
 from flask import Flask, appcontext_pushed
 from flask.cli import AppGroup
-from peewee import Database, DatabaseProxy, InterfaceError, Model, OperationalError
+from peewee import (
+    Database,
+    DatabaseProxy,
+    InterfaceError,
+    Model,
+    ModelSelect,
+    OperationalError,
+    Value,
+)
 from peewee_migrate import Router
 from playhouse.db_url import connect
 
@@ -143,6 +152,60 @@ def close_connection(exception: BaseException | None = None) -> None:
 def ping() -> None:
     """Raise unless the database answers a trivial query."""
     database.execute_sql("SELECT 1")
+
+
+M = TypeVar("M", bound=Model)
+
+
+class _Parameter:
+    """Where a value goes in a prepared query's SQL."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def parameter(name: str) -> Value:
+    """A named value of a ``Prepared`` query: a parameter of its SQL, unconverted."""
+    return Value(_Parameter(name), converter=False)
+
+
+class Prepared(Generic[M]):
+    """A query whose SQL is generated once per kind of database, then run with its values.
+
+    Peewee generates a query's SQL each time it runs it: for reading one row by its key, more
+    than half the work. The query names its values with ``parameter()``; ``rows`` binds them
+    and reads the rows back with the query's own cursor wrapper, as iterating the query
+    would (joined models included). It uses one private Peewee method,
+    ``_get_cursor_wrapper`` (``pyproject.toml`` bounds Peewee to 4.x); the project's
+    ``tests/test_database.py`` holds what it reads equal to Peewee's own queries.
+    """
+
+    def __init__(self, query: ModelSelect[M]) -> None:
+        self.query = query
+        self._sql: dict[type[Database], tuple[str, list[Any]]] = {}
+
+    def rows(self, **values: Any) -> Iterator[M]:
+        """The query's rows, with ``values`` in place of its parameters."""
+        return iter(self.query._get_cursor_wrapper(self._execute(values)))  # type: ignore[attr-defined]
+
+    def first(self, **values: Any) -> M | None:
+        """The query's first row, if it has one."""
+        return next(self.rows(**values), None)
+
+    def scalar(self, **values: Any) -> Any:
+        """The first column of the query's first row."""
+        return self._execute(values).fetchone()[0]
+
+    def _execute(self, values: dict[str, Any]) -> Any:
+        kind = type(database.obj)
+        if kind not in self._sql:
+            self._sql[kind] = self.query.sql()
+        sql, params = self._sql[kind]
+        return database.execute_sql(
+            sql, [values[p.name] if isinstance(p, _Parameter) else p for p in params]
+        )
 
 
 def referrers(row: Model) -> list[str]:
