@@ -83,7 +83,11 @@ _POOLED = {
     "sqlite": "sqlite+pool",
 }
 _POOL = {"max_connections": 20, "stale_timeout": 300, "timeout": 10}
-_SQLITE = {"pragmas": {"foreign_keys": 1}}
+# Foreign keys checked, as the other databases do. With write-ahead logging, requests go on
+# reading while another one writes, and a commit appends to the log instead of syncing the
+# database file (synchronous=NORMAL, as Rails sets SQLite up for production): a power cut can
+# lose the last commits, never the database.
+_SQLITE = {"pragmas": {"foreign_keys": 1, "journal_mode": "wal", "synchronous": "normal"}}
 _OPTIONS: dict[str, dict[str, Any]] = {
     "sqlite": _SQLITE,  # in memory: a pool would give each connection a database of its own
     "sqlite+pool": {**_SQLITE, **_POOL},
