@@ -4,7 +4,8 @@
 grows with the number). The `next` and `previous` links carry a `?cursor=` instead: the
 ordering value and id of the row the page starts after (or before), so that following them
 costs the same on every page. `count` is exact up to `COUNT_LIMIT` matches and `null` above:
-counting stops there instead of reading every row on every request.
+counting stops there instead of reading every row on every request. A numbered page that
+reaches the last match (a search's single page, say) tells the count without counting.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -51,12 +52,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
         )
         self.size = self.get_page_size(request) or PAGE_SIZE
         self.ordering = str(queryset.query.order_by[0])
-        counted = queryset.order_by().values("pk")[: self.count_limit + 1].count()
-        self.count = counted if counted <= self.count_limit else None
         self.previous_page: str | None = None
         token = request.query_params.get(self.cursor_query_param)
         if token is None:
             return self.page_by_number(queryset, request.query_params.get(self.page_query_param))
+        self.count = self.count_of(queryset)
         try:
             cursor = Cursor.decode(token)
             if cursor.ordering != self.ordering:
@@ -96,9 +96,17 @@ class PageNumberPagination(pagination.PageNumberPagination):
             raise NotFound("Invalid page.")
         self.rows = rows[: self.size]
         self.has_previous, self.has_next = page > 1, len(rows) > self.size
+        # A page short of its `size + 1` rows ends with the last match: the count is known.
+        self.count = self.count_of(queryset, start + len(rows) if not self.has_next else None)
         if page == 2:  # page 1 itself, whose link carries no cursor
             self.previous_page = self.page_url
         return self.rows
+
+    def count_of(self, queryset: QuerySet[Any], known: int | None = None) -> int | None:
+        """The number of matches (`known`, or counted up to the limit); None above the limit."""
+        if known is None:
+            known = queryset.order_by().values("pk")[: self.count_limit + 1].count()
+        return known if known <= self.count_limit else None
 
     def beyond(self, model: type[Model], cursor: Cursor) -> Q:
         """The rows after the cursor in this ordering (before it, reversed)."""
