@@ -4,7 +4,8 @@
 grows with the number). The ``next`` and ``previous`` links carry a ``?cursor=`` instead: the
 ordering value and id of the row the page starts after (or before), so that following them
 costs the same on every page. ``count`` is exact up to ``COUNT_LIMIT`` matches and ``null``
-above: counting stops there instead of reading every row on every request.
+above: counting stops there instead of reading every row on every request. A numbered page
+that reaches the last match (a search's single page, say) tells the count without counting.
 """
 
 from __future__ import annotations
@@ -81,8 +82,7 @@ def paginate(
     A page that does not exist is a 404, and so is a cursor this service did not write.
     """
     size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    counted = listing.count(COUNT_LIMIT + 1)
-    count = counted if counted <= COUNT_LIMIT else None
+    counted: int | None = None
     previous: str | None = None
     if cursor is not None:
         try:
@@ -101,20 +101,23 @@ def paginate(
         has_previous, has_next = (more, True) if position.reverse else (True, more)
     else:
         offset = (page - 1) * size if page is not None and page > 0 else -1
-        # Past the last match, or past any offset a database can skip, there is nothing to fetch.
-        end = counted if count is not None else MAX_OFFSET
-        rows = listing.fetch(offset, size + 1) if 0 <= offset < end else []
+        # Past any offset a database can skip, there is nothing to fetch.
+        rows = listing.fetch(offset, size + 1) if 0 <= offset < MAX_OFFSET else []
         if page != 1 and not rows:
             raise NotFound("Invalid page.")
         has_previous, has_next = page != 1, len(rows) > size
+        if not has_next:  # short of its ``size + 1`` rows, the page ends with the last match
+            counted = offset + len(rows)
         rows = rows[:size]
         # Page 2's previous page is page 1 itself, whose link carries no cursor.
         if page == 2:
             previous = _link()
+    if counted is None:
+        counted = listing.count(COUNT_LIMIT + 1)
     if previous is None and has_previous and rows:
         previous = _link(cursor_at(listing, rows[0], reverse=True))
     return Page(
-        count=count,
+        count=counted if counted <= COUNT_LIMIT else None,
         next=_link(cursor_at(listing, rows[-1], reverse=False)) if has_next and rows else None,
         previous=previous,
         results=rows,
