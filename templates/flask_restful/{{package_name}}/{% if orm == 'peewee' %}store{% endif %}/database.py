@@ -158,7 +158,7 @@ def ping() -> None:
     database.execute_sql("SELECT 1")
 
 
-M = TypeVar("M", bound=Model)
+R = TypeVar("R")
 
 
 class _Parameter:
@@ -175,26 +175,27 @@ def parameter(name: str) -> Value:
     return Value(_Parameter(name), converter=False)
 
 
-class Prepared(Generic[M]):
+class Prepared(Generic[R]):
     """A query whose SQL is generated once per kind of database, then run with its values.
 
     Peewee generates a query's SQL each time it runs it: for reading one row by its key, more
     than half the work. The query names its values with ``parameter()``; ``rows`` binds them
     and reads the rows back with the query's own cursor wrapper, as iterating the query
-    would (joined models included). It uses one private Peewee method,
+    would (joined models included, or the query's ``objects()`` constructor). ``R`` is
+    what a row is read as. It uses one private Peewee method,
     ``_get_cursor_wrapper`` (``pyproject.toml`` bounds Peewee to 4.x); the project's
     ``tests/test_database.py`` holds what it reads equal to Peewee's own queries.
     """
 
-    def __init__(self, query: ModelSelect[M]) -> None:
+    def __init__(self, query: ModelSelect[Any]) -> None:
         self.query = query
         self._sql: dict[type[Database], tuple[str, list[Any]]] = {}
 
-    def rows(self, **values: Any) -> Iterator[M]:
+    def rows(self, **values: Any) -> Iterator[R]:
         """The query's rows, with ``values`` in place of its parameters."""
         return iter(self.query._get_cursor_wrapper(self._execute(values)))  # type: ignore[attr-defined]
 
-    def first(self, **values: Any) -> M | None:
+    def first(self, **values: Any) -> R | None:
         """The query's first row, if it has one."""
         return next(self.rows(**values), None)
 
