@@ -1,13 +1,12 @@
 """A `Lookup` reads what the ORM's own query reads, annotations included."""
 
-from typing import Any
-
 import pytest
-from django.db.models import Model
 
 from api.lookups import Lookup
 from api.models import Item
 from api.views import ITEMS
+
+from .conftest import values_read
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +17,5 @@ def test_a_lookup_reads_what_the_orm_reads(item: Item) -> None:
     found = lookup(item.pk)
 
     assert found is not None
-    assert _read(found) == _read(ITEMS.get(pk=item.pk))
+    assert values_read(found) == values_read(ITEMS.get(pk=item.pk))
     assert lookup(item.pk + 1) is None
-
-
-def _read(instance: Model) -> dict[str, Any]:
-    """Every value the instance was read with."""
-    return {name: value for name, value in vars(instance).items() if name != "_state"}
