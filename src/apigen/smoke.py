@@ -387,8 +387,14 @@ class Runner:
             self.run(command)
 
     def test(self) -> None:
-        """Run its own test suite."""
-        self.run(("pytest", "-q", "-p", "no:cacheprovider"), timeout=900)
+        """Run its own test suite.
+
+        Its temporary files go under the combination's own directory: pytest sessions that
+        share a root (``/tmp/pytest-of-$USER``) prune each other's, and a project suite lost
+        that race to the one running beside it.
+        """
+        basetemp = self.workdir / f"{self.combination.id}.pytest"
+        self.run(("pytest", "-q", "-p", "no:cacheprovider", f"--basetemp={basetemp}"), timeout=900)
 
     def serve(self) -> None:
         """Migrate, add a user, serve it under gunicorn and talk to it.

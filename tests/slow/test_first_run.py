@@ -69,11 +69,18 @@ def git(cwd: Path, *args: str) -> str:
     ).stdout
 
 
-def run_own_tests(project: Path, env: dict[str, str]) -> None:
-    """The project's own test command, as its README gives it."""
+def run_own_tests(project: Path, env: dict[str, str], tmp_path: Path) -> None:
+    """The project's own test command, as its README gives it.
+
+    Its pytest gets a temporary root of its own: pytest sessions that share one (the default,
+    ``/tmp/pytest-of-$USER``) prune each other's old directories, and a project suite running
+    beside another one here lost that race at its end.
+    """
     commands = readme_commands(project)
     assert len(commands) == 2, "the project's README starts with two commands"
-    sh(commands[1], project, env)
+    temp_root = tmp_path / "own-tests-tmp"
+    temp_root.mkdir()
+    sh(commands[1], project, {**env, "TMPDIR": str(temp_root)})
 
 
 def test_readme_first_command_works_on_a_fresh_clone(tmp_path: Path) -> None:
@@ -96,7 +103,7 @@ def test_readme_first_command_works_on_a_fresh_clone(tmp_path: Path) -> None:
     assert "made no repository of its own" in output
     assert git(clone, "status", "--porcelain").splitlines() == [f"?? {name.group(1)}/"]
     assert git(clone, "rev-parse", "HEAD") == git(REPO, "rev-parse", "HEAD")
-    run_own_tests(project, env)
+    run_own_tests(project, env, tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +184,7 @@ def test_an_installed_apigen_generates_outside_any_repository(
     assert git(project, "status", "--porcelain") == ""
     recorded = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert Path(recorded["_src_path"]).name == "history.bundle"
-    run_own_tests(project, env)
+    run_own_tests(project, env, tmp_path)
 
 
 def test_an_installed_apigen_in_a_monorepo_generates_and_updates(

@@ -47,7 +47,15 @@ def test_listing_queries_read_the_indexes(
         runner.install()
         with runner.database():
             output = runner.run(
-                ("pytest", "-p", "no:cacheprovider", "--no-cov", "-q", "tests/test_indexes.py")
+                (
+                    "pytest",
+                    "-p",
+                    "no:cacheprovider",
+                    f"--basetemp={workdir / (combination.id + '.pytest')}",
+                    "--no-cov",
+                    "-q",
+                    "tests/test_indexes.py",
+                )
             )
     except smoke.StepFailedError as error:
         pytest.fail(f"{error}\n{error.output[-6000:]}")
