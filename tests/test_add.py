@@ -304,6 +304,7 @@ class TestRefusals:
         ("framework", "path", "held"),
         [
             ("drf", "api/viewsets.py", "class OwnedModelViewSet"),
+            ("drf", "api/mixins.py", "class LookupObjectMixin"),
             ("flask-restful", "shop/store/database.py", "def referrers"),
         ],
     )

@@ -530,6 +530,7 @@ class DrfScaffold:
             ("api/fields.py", "class LengthAsSentField"),
             ("api/filters.py", "class StableOrderingFilter"),
             ("api/filters.py", "class TextSearchFilter"),
+            ("api/mixins.py", "class LookupObjectMixin"),
         ]
         if project.answer("auth") != "none":
             needed.append(("api/viewsets.py", "class OwnedModelViewSet"))
