@@ -20,7 +20,8 @@ class LookupObjectMixin(GenericAPIView[M]):
 
     DRF's own `get_object()` builds and compiles its query on every request, and runs the
     listing's filter backends (search, filters, ordering) on it first; the URL names one object
-    by its id alone.
+    by its id alone. It reads `object_lookup`'s queryset, not `get_queryset()`: a viewset that
+    narrows one narrows the other too.
     """
 
     object_lookup: Lookup[M]
