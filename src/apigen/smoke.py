@@ -387,14 +387,8 @@ class Runner:
             self.run(command)
 
     def test(self) -> None:
-        """Run its own test suite.
-
-        Its temporary files go under the combination's own directory: pytest sessions that
-        share a root (``/tmp/pytest-of-$USER``) prune each other's, and a project suite lost
-        that race to the one running beside it.
-        """
-        basetemp = self.workdir / f"{self.combination.id}.pytest"
-        self.run(("pytest", "-q", "-p", "no:cacheprovider", f"--basetemp={basetemp}"), timeout=900)
+        """Run its own test suite."""
+        self.run(("pytest", "-q", "-p", "no:cacheprovider", self.pytest_basetemp), timeout=900)
 
     def serve(self) -> None:
         """Migrate, add a user, serve it under gunicorn and talk to it.
@@ -438,6 +432,15 @@ class Runner:
         if len(found) != 1:
             raise StepFailedError("create-api-key printed no key", output)
         return str(found[0])
+
+    @property
+    def pytest_basetemp(self) -> str:
+        """The ``--basetemp`` option that gives pytest a temporary directory of its own.
+
+        Pytest sessions that share a root (``/tmp/pytest-of-$USER``) prune each other's old
+        directories, and a project suite lost that race to the one running beside it.
+        """
+        return f"--basetemp={self.workdir / f'{self.combination.id}.pytest'}"
 
     @property
     def package(self) -> str:

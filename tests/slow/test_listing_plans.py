@@ -46,17 +46,8 @@ def test_listing_queries_read_the_indexes(
         runner.render()
         runner.install()
         with runner.database():
-            output = runner.run(
-                (
-                    "pytest",
-                    "-p",
-                    "no:cacheprovider",
-                    f"--basetemp={workdir / (combination.id + '.pytest')}",
-                    "--no-cov",
-                    "-q",
-                    "tests/test_indexes.py",
-                )
-            )
+            options = ("-p", "no:cacheprovider", runner.pytest_basetemp, "--no-cov", "-q")
+            output = runner.run(("pytest", *options, "tests/test_indexes.py"))
     except smoke.StepFailedError as error:
         pytest.fail(f"{error}\n{error.output[-6000:]}")
     assert " passed" in output, output
